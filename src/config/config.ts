@@ -1,0 +1,123 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+/**
+ * Every setting Embargo reads, in one schema. Nothing else reads process.env: the object built here
+ * is validated once at boot and frozen, and a bad value stops start-up with a message saying how to fix it.
+ */
+
+const ROLES = ['web', 'worker', 'scheduler'] as const;
+export type Role = (typeof ROLES)[number];
+
+const portSchema = z.coerce
+  .number({ message: 'expected a port number' })
+  .int('expected a whole number')
+  .min(0, 'expected a port between 0 and 65535')
+  .max(65535, 'expected a port between 0 and 65535');
+
+const booleanSchema = z
+  .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])])
+  .transform((value) => value === true || value === 'true' || value === '1' || value === 'yes');
+
+const settingsSchema = z.object({
+  port: portSchema.default(8080),
+  host: z.string().min(1).default('127.0.0.1'),
+  dataDir: z.string().min(1).default('./data'),
+  databaseUrl: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'expected a PostgreSQL URL such as postgres://user@127.0.0.1:5432/embargo')
+    .optional(),
+  policyFile: z.string().min(1).default('examples/embargo.yaml'),
+  publicUrl: z.url('expected an absolute URL such as https://security.example.org').optional(),
+  sessionSecret: z.string().min(32, 'expected at least 32 characters of random secret').optional(),
+  roles: z
+    .string()
+    .transform((value) => value.split(',').map((role) => role.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(ROLES, `expected a comma-separated list of ${ROLES.join(', ')}`)).min(1))
+    .default(['web', 'worker', 'scheduler']),
+  sweepIntervalMs: z.coerce.number().int().min(100, 'expected at least 100 (milliseconds)').default(30_000),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  bodyLimitBytes: z.coerce.number().int().min(1024, 'expected at least 1024 bytes').default(1024 * 1024),
+  secureCookies: booleanSchema.optional(),
+  trustProxy: booleanSchema.default(false),
+});
+
+/** Environment variable for each setting; the optional settings file uses the setting names themselves. */
+const ENV_NAMES: Record<keyof z.input<typeof settingsSchema>, string> = {
+  port: 'PORT',
+  host: 'HOST',
+  dataDir: 'EMBARGO_DATA_DIR',
+  databaseUrl: 'DATABASE_URL',
+  policyFile: 'EMBARGO_CONFIG',
+  publicUrl: 'EMBARGO_PUBLIC_URL',
+  sessionSecret: 'EMBARGO_SESSION_SECRET',
+  roles: 'EMBARGO_ROLES',
+  sweepIntervalMs: 'EMBARGO_SWEEP_INTERVAL_MS',
+  logLevel: 'EMBARGO_LOG_LEVEL',
+  bodyLimitBytes: 'EMBARGO_BODY_LIMIT',
+  secureCookies: 'EMBARGO_SECURE_COOKIES',
+  trustProxy: 'EMBARGO_TRUST_PROXY',
+};
+export const SETTINGS_FILE_ENV = 'EMBARGO_SETTINGS_FILE';
+
+export type Config = Readonly<
+  Omit<z.output<typeof settingsSchema>, 'roles'> & { roles: readonly Role[]; publicUrl: string; settingsFile: string | null }
+>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+function readSettingsFile(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`${SETTINGS_FILE_ENV}=${file}: cannot read the settings file (${(error as Error).message})`);
+  }
+  const parsed: unknown = parseYaml(text);
+  if (parsed === null || parsed === undefined) return {};
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new ConfigError(`${file}: expected a mapping of setting names (port, host, dataDir, ...) to values`);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/** Builds the frozen configuration: settings file first, environment variables over it, then `overrides`. */
+export function loadConfig(env: Env = process.env, overrides: Partial<Record<keyof typeof ENV_NAMES, unknown>> = {}): Config {
+  const settingsFile = env[SETTINGS_FILE_ENV] ?? null;
+  const raw: Record<string, unknown> = settingsFile ? readSettingsFile(settingsFile) : {};
+  for (const [key, envName] of Object.entries(ENV_NAMES)) {
+    const value = env[envName];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  Object.assign(raw, overrides);
+
+  const result = settingsSchema.strict().safeParse(raw);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => {
+      const key = String(issue.path[0] ?? '');
+      const envName = ENV_NAMES[key as keyof typeof ENV_NAMES];
+      const where = envName ? `${envName} (setting "${key}")` : `setting "${key}"`;
+      const unknown = issue.code === 'unrecognized_keys' ? `unknown settings ${issue.keys.join(', ')}` : issue.message;
+      return `  - ${where}: ${unknown}; got ${JSON.stringify(envName ? raw[key] : undefined) ?? 'nothing'}`;
+    });
+    throw new ConfigError(`Embargo cannot start: invalid configuration.\n${lines.join('\n')}\nFix the environment variable or ${settingsFile ?? 'settings file'} and start again.`);
+  }
+  const settings = result.data;
+  const publicHost = settings.host === '0.0.0.0' || settings.host === '::' ? '127.0.0.1' : settings.host;
+  return Object.freeze({
+    ...settings,
+    dataDir: path.resolve(settings.dataDir),
+    policyFile: path.resolve(settings.policyFile),
+    roles: Object.freeze([...new Set(settings.roles)]),
+    publicUrl: (settings.publicUrl ?? `http://${publicHost}:${settings.port}`).replace(/\/$/, ''),
+    settingsFile,
+  });
+}
+
+export const CONFIG_DOCS: readonly { env: string; setting: string }[] = Object.entries(ENV_NAMES).map(([setting, env]) => ({ env, setting }));

@@ -1,0 +1,15 @@
+import type { Config } from './config/config.js';
+import type { Clock } from './platform/clock.js';
+import type { Database, Db } from './platform/db/database.js';
+import type { PolicyRegistry } from './modules/policy/policy.registry.js';
+
+/** What services need from the outside world, passed explicitly (tests build their own). */
+export type AppContext = {
+  config: Config;
+  database: Database;
+  db: Db;
+  policies: PolicyRegistry;
+  clock: Clock;
+  /** Signs API access tokens. */
+  sessionSecret: Uint8Array;
+};

@@ -1,0 +1,39 @@
+export type Role = 'admin' | 'maintainer' | 'viewer';
+export const ROLES: readonly Role[] = ['admin', 'maintainer', 'viewer'];
+/** Membership on this pseudo-project grants the role on every project. */
+export const ALL_PROJECTS = '*';
+
+/** Who is asking. Resolved once per request from a session cookie or bearer token. */
+export type Actor =
+  | { kind: 'anonymous' }
+  | { kind: 'reporter'; reportId: string }
+  | { kind: 'user'; userId: string; email: string; sessionId: string; roles: ReadonlyMap<string, Role> };
+
+export type UserActor = Extract<Actor, { kind: 'user' }>;
+
+const RANK: Record<Role, number> = { viewer: 1, maintainer: 2, admin: 3 };
+
+/** The strongest role the user holds on a project, directly or through an all-projects membership. */
+export function projectRole(actor: Actor, projectSlug: string): Role | null {
+  return actor.kind === 'user' ? strongestRole(actor.roles, projectSlug) : null;
+}
+
+export function strongestRole(roles: ReadonlyMap<string, Role>, projectSlug: string): Role | null {
+  const direct = roles.get(projectSlug) ?? null;
+  const global = roles.get(ALL_PROJECTS) ?? null;
+  if (!direct) return global;
+  if (!global) return direct;
+  return RANK[direct] >= RANK[global] ? direct : global;
+}
+
+export function hasRole(actor: Actor, projectSlug: string, atLeast: Role): boolean {
+  const role = projectRole(actor, projectSlug);
+  return role !== null && RANK[role] >= RANK[atLeast];
+}
+
+/** Project slugs whose reports the actor may list; null means every project. Used to scope SQL. */
+export function visibleProjectSlugs(actor: Actor): string[] | null {
+  if (actor.kind !== 'user') return [];
+  if (actor.roles.has(ALL_PROJECTS)) return null;
+  return [...actor.roles.keys()];
+}

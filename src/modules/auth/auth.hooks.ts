@@ -1,0 +1,53 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AppContext } from '../../context.js';
+import { safeEqual } from '../../platform/crypto/tokens.js';
+import { AppError } from '../../platform/errors.js';
+import type { Actor, UserActor } from '../access/actor.js';
+import { authenticate } from './auth.service.js';
+
+export const SESSION_COOKIE = 'embargo_session';
+export const CSRF_COOKIE = 'embargo_csrf';
+export const CSRF_HEADER = 'x-csrf-token';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    actor: Actor;
+  }
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * Resolves the actor for every request. A browser session authenticates by cookie, so its
+ * state-changing requests must also echo the CSRF cookie in a header (double submit): another
+ * site can make the browser send the cookie, but cannot read it.
+ */
+export function installAuthentication(app: FastifyInstance, context: AppContext): void {
+  app.decorateRequest('actor', null as never);
+  app.addHook('preHandler', async (request) => {
+    const header = request.headers.authorization;
+    const bearer = header?.match(/^Bearer\s+(\S+)$/i)?.[1] ?? null;
+    if (header !== undefined && bearer === null) throw new AppError('UNAUTHENTICATED', 'Use "Authorization: Bearer <token>".');
+    const sessionCookie = bearer === null ? (request.cookies[SESSION_COOKIE] ?? null) : null;
+    request.actor = await authenticate(context, { bearer, sessionCookie });
+    if (sessionCookie !== null && !SAFE_METHODS.has(request.method)) checkCsrf(request);
+  });
+}
+
+function checkCsrf(request: FastifyRequest): void {
+  const cookie = request.cookies[CSRF_COOKIE];
+  const header = request.headers[CSRF_HEADER];
+  if (!cookie || typeof header !== 'string' || !safeEqual(cookie, header)) {
+    throw new AppError('CSRF_TOKEN_INVALID', `Send the ${CSRF_COOKIE} cookie's value in the ${CSRF_HEADER} header.`);
+  }
+}
+
+export function requireUser(request: FastifyRequest): UserActor {
+  if (request.actor.kind !== 'user') throw new AppError('UNAUTHENTICATED', 'Sign in as a team member first.');
+  return request.actor;
+}
+
+export function requireSignedIn(request: FastifyRequest): Actor {
+  if (request.actor.kind === 'anonymous') throw new AppError('UNAUTHENTICATED', 'Authenticate with a session or a bearer token.');
+  return request.actor;
+}

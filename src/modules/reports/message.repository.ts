@@ -1,0 +1,62 @@
+import { randomUUID } from 'node:crypto';
+import type { Executor } from '../../platform/db/database.js';
+
+export type NewMessage = {
+  reportId: string;
+  authorType: 'reporter' | 'team' | 'system';
+  authorId: string | null;
+  internal: boolean;
+  body: string;
+  at: Date;
+};
+
+export async function insertMessage(trx: Executor, message: NewMessage): Promise<string> {
+  const id = randomUUID();
+  await trx
+    .insertInto('messages')
+    .values({
+      id,
+      report_id: message.reportId,
+      author_type: message.authorType,
+      author_id: message.authorId,
+      internal: message.internal,
+      body: message.body,
+      created_at: message.at,
+    })
+    .execute();
+  return id;
+}
+
+/** The thread, oldest first; internal notes only when asked for (the team's view). */
+export async function findMessages(db: Executor, reportId: string, options: { includeInternal: boolean }) {
+  let query = db
+    .selectFrom('messages')
+    .leftJoin('users', 'users.id', 'messages.author_id')
+    .select([
+      'messages.id',
+      'messages.author_type',
+      'messages.internal',
+      'messages.body',
+      'messages.created_at',
+      'users.display_name',
+      'users.email',
+    ])
+    .where('messages.report_id', '=', reportId)
+    .orderBy('messages.created_at')
+    .orderBy('messages.id');
+  if (!options.includeInternal) query = query.where('messages.internal', '=', false);
+  return query.execute();
+}
+
+/** When the team wrote to the reporter: these keep the status-update promise. */
+export async function findTeamMessageTimes(db: Executor, reportId: string): Promise<Date[]> {
+  const rows = await db
+    .selectFrom('messages')
+    .select('created_at')
+    .where('report_id', '=', reportId)
+    .where('author_type', '=', 'team')
+    .where('internal', '=', false)
+    .orderBy('created_at')
+    .execute();
+  return rows.map((row) => row.created_at);
+}

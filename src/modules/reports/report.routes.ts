@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import type { AppContext } from '../../context.js';
+import type { ZodApp } from '../../platform/http/app.js';
+import { errorResponses } from '../../platform/http/schemas.js';
+import { requireSignedIn } from '../auth/auth.hooks.js';
+import { presentReport } from './report.presenter.js';
+import { intakeBodySchema, intakeResponseSchema, messageBodySchema, projectParamsSchema, reportParamsSchema, reportResponseSchema } from './report.schemas.js';
+import { getReportFor, postMessage, submitReport } from './report.service.js';
+
+export async function reportRoutes(app: ZodApp, context: AppContext): Promise<void> {
+  app.post('/api/v1/projects/:project/reports', {
+    schema: {
+      tags: ['reports'],
+      summary: 'Submit a private vulnerability report (no account needed)',
+      params: projectParamsSchema,
+      body: intakeBodySchema,
+      response: { 201: intakeResponseSchema, ...errorResponses(400, 404, 413, 415) },
+    },
+    handler: async (request, reply) => {
+      const result = await submitReport(context, request.params.project, request.body);
+      return reply.status(201).send(result);
+    },
+  });
+
+  app.get('/api/v1/reports/:id', {
+    schema: {
+      tags: ['reports'],
+      summary: 'A report with its state, deadlines and thread (reporter token or team member)',
+      params: reportParamsSchema,
+      response: { 200: reportResponseSchema, ...errorResponses(401, 404) },
+    },
+    handler: async (request) => {
+      const actor = requireSignedIn(request);
+      return presentReport(context, actor, await getReportFor(context, actor, request.params.id));
+    },
+  });
+
+  app.post('/api/v1/reports/:id/messages', {
+    schema: {
+      tags: ['reports'],
+      summary: 'Post to the thread: reporter and team messages, or team-only internal notes',
+      params: reportParamsSchema,
+      body: messageBodySchema,
+      response: { 201: z.object({ id: z.uuid() }), ...errorResponses(400, 401, 403, 404) },
+    },
+    handler: async (request, reply) => {
+      const actor = requireSignedIn(request);
+      const id = await postMessage(context, actor, request.params.id, request.body);
+      return reply.status(201).send({ id });
+    },
+  });
+}

@@ -1,0 +1,142 @@
+import { randomUUID } from 'node:crypto';
+import type { AppContext } from '../../context.js';
+import { generateToken, hashToken } from '../../platform/crypto/tokens.js';
+import { AppError, notFound, validationFailed } from '../../platform/errors.js';
+import type { Actor } from '../access/actor.js';
+import { canReport } from '../access/report.policy.js';
+import { appendAudit, type AuditActor } from '../audit/audit.repository.js';
+import { enqueueOutbox } from '../notifications/outbox.repository.js';
+import { ALWAYS_REQUIRED_FIELDS, type ProjectPolicy } from '../policy/policy.schema.js';
+import { refreshDeadlines } from '../triage/sla/sla.service.js';
+import type { ReportState } from '../triage/state-machine.js';
+import { recordTransition } from '../triage/transition.js';
+import { insertMessage } from './message.repository.js';
+import { findReport, insertReport, lockReport, updateReport } from './report.repository.js';
+import type { IntakeBody } from './report.schemas.js';
+
+export type IntakeResult = { id: string; accessToken: string; statusUrl: string };
+
+export function getProjectOrThrow(context: AppContext, slug: string): ProjectPolicy {
+  const project = context.policies.findProject(slug);
+  if (!project) throw notFound('PROJECT_NOT_FOUND', `project "${slug}"`);
+  return project;
+}
+
+/** Fields the project's policy requires on top of title and description. */
+export function requiredFields(project: ProjectPolicy): string[] {
+  return [...new Set([...ALWAYS_REQUIRED_FIELDS, ...project.report.requiredFields])];
+}
+
+function checkRequiredFields(project: ProjectPolicy, body: IntakeBody): void {
+  const missing = requiredFields(project).filter((field) => {
+    const value = body[field as keyof IntakeBody];
+    return value === undefined || (Array.isArray(value) && value.length === 0);
+  });
+  if (missing.length > 0) {
+    throw validationFailed(
+      missing.map((field) => ({ field, code: 'required', message: `${project.name}'s security policy requires this field` })),
+      `Missing fields required by ${project.name}'s security policy: ${missing.join(', ')}.`,
+    );
+  }
+}
+
+/** Takes a private report from anyone. The access token is returned once and stored only as a hash. */
+export async function submitReport(context: AppContext, projectSlug: string, body: IntakeBody, source: 'api' | 'web' | 'email' = 'api'): Promise<IntakeResult> {
+  const project = getProjectOrThrow(context, projectSlug);
+  checkRequiredFields(project, body);
+  const id = randomUUID();
+  const accessToken = generateToken('reporter');
+  const now = context.clock.now();
+
+  await context.db.transaction().execute(async (trx) => {
+    await insertReport(trx, {
+      id,
+      project_slug: project.slug,
+      state: 'new',
+      severity: null,
+      cvss31_vector: null,
+      cvss31_score: null,
+      cvss40_vector: null,
+      cvss40_score: null,
+      handler_id: null,
+      backup_handler_id: null,
+      duplicate_of: null,
+      forwarded_to: null,
+      source,
+      content: JSON.stringify(body),
+      access_token_hash: hashToken(accessToken),
+      received_at: now,
+      updated_at: now,
+      revision: 0,
+    });
+    await appendAudit(trx, { stream: `report:${id}`, actor: { type: 'reporter', id: null }, action: 'report.received', data: { project: project.slug, source }, at: now });
+    const report = await lockReport(trx, id);
+    await refreshDeadlines(trx, report!, project);
+    await enqueueOutbox(trx, { topic: 'report.received', dedupeKey: `report.received:${id}`, payload: { reportId: id, project: project.slug }, at: now });
+  });
+
+  return { id, accessToken, statusUrl: `${context.config.publicUrl}/r/${id}#${accessToken}` };
+}
+
+/** Loads a report the actor may read, or answers 404 whether it is missing or hidden from them. */
+export async function getReportFor(context: AppContext, actor: Actor, id: string) {
+  const report = await findReport(context.db, id);
+  if (!report || !canReport(actor, 'read', { id: report.id, projectSlug: report.project_slug })) {
+    throw notFound('REPORT_NOT_FOUND', 'report');
+  }
+  return report;
+}
+
+export function auditActor(actor: Actor): AuditActor {
+  if (actor.kind === 'user') return { type: 'user', id: actor.userId };
+  if (actor.kind === 'reporter') return { type: 'reporter', id: null };
+  return { type: 'system', id: null };
+}
+
+/**
+ * A message in the report's thread. A reporter answering while the team waits for information
+ * resumes the report where it was, which restarts the paused assessment clock.
+ */
+export async function postMessage(context: AppContext, actor: Actor, id: string, input: { body: string; internal: boolean }): Promise<string> {
+  const now = context.clock.now();
+  return context.db.transaction().execute(async (trx) => {
+    const report = await lockReport(trx, id);
+    const ref = report && { id: report.id, projectSlug: report.project_slug };
+    if (!report || !ref || !canReport(actor, 'read', ref)) throw notFound('REPORT_NOT_FOUND', 'report');
+    const action = input.internal ? 'addInternalNote' : 'reply';
+    if (!canReport(actor, action, ref)) {
+      throw new AppError('FORBIDDEN', input.internal ? 'Only the team can add internal notes.' : 'You may not reply to this report.');
+    }
+    const project = getProjectOrThrow(context, report.project_slug);
+    const messageId = await insertMessage(trx, {
+      reportId: report.id,
+      authorType: actor.kind === 'reporter' ? 'reporter' : 'team',
+      authorId: actor.kind === 'user' ? actor.userId : null,
+      internal: input.internal,
+      body: input.body,
+      at: now,
+    });
+    await appendAudit(trx, {
+      stream: `report:${report.id}`,
+      actor: auditActor(actor),
+      action: input.internal ? 'report.note_added' : 'report.message_posted',
+      data: { messageId },
+      at: now,
+    });
+    let current = { ...report, revision: report.revision + 1, updated_at: now };
+    await updateReport(trx, report.id, { revision: current.revision, updated_at: now });
+    if (actor.kind === 'reporter' && report.state === 'needs_info') {
+      current = await recordTransition(trx, current, { to: null, reason: 'The reporter answered.', actor: auditActor(actor), at: now });
+    }
+    await refreshDeadlines(trx, current, project);
+    await enqueueOutbox(trx, {
+      topic: actor.kind === 'reporter' ? 'report.reporter_message' : input.internal ? 'report.internal_note' : 'report.team_message',
+      dedupeKey: `message:${messageId}`,
+      payload: { reportId: report.id, project: report.project_slug, messageId },
+      at: now,
+    });
+    return messageId;
+  });
+}
+
+export type { ReportState };

@@ -1,0 +1,37 @@
+import type { Executor } from '../../../platform/db/database.js';
+import type { ReportRow } from '../../../platform/db/schema.js';
+import type { ProjectPolicy } from '../../policy/policy.schema.js';
+import { findTeamMessageTimes } from '../../reports/message.repository.js';
+import { findPauses, updateReport } from '../../reports/report.repository.js';
+import { findStateChangeTimes, replaceDeadlines } from './deadline.repository.js';
+import { calendarOf, computeDeadlines, nextDue, warningAt, type Deadline } from './deadlines.js';
+
+/**
+ * Recomputes a report's deadlines from its facts and stores them, with the report's next due date
+ * for the queue. Called inside every transaction that changes a fact the clocks depend on.
+ */
+export async function refreshDeadlines(trx: Executor, report: ReportRow, project: ProjectPolicy): Promise<Deadline[]> {
+  // Sequential on purpose: one transaction is one connection.
+  const pauses = await findPauses(trx, report.id);
+  const teamMessages = await findTeamMessageTimes(trx, report.id);
+  const stateChanges = await findStateChangeTimes(trx, report.id);
+  const deadlines = computeDeadlines(project.timeline, {
+    receivedAt: report.received_at,
+    acknowledgedAt: report.acknowledged_at,
+    assessedAt: report.assessed_at,
+    resolvedAt: report.resolved_at,
+    closedAt: report.closed_at,
+    severity: report.severity,
+    pauses: pauses.map((pause) => ({ from: pause.started_at, to: pause.ended_at })),
+    teamMessages,
+    stateChanges,
+  });
+  const calendar = calendarOf(project.timeline);
+  await replaceDeadlines(
+    trx,
+    report.id,
+    deadlines.map((deadline) => ({ ...deadline, warnAt: warningAt(deadline, project.timeline.warnBefore, calendar) })),
+  );
+  await updateReport(trx, report.id, { next_due_at: nextDue(deadlines) });
+  return deadlines;
+}

@@ -1,0 +1,150 @@
+import type { ColumnType, Insertable, Selectable, Updateable } from 'kysely';
+
+/** Kysely's view of the tables; the migrations in ./migrations are the source of truth. */
+
+type Timestamp = ColumnType<Date, Date, Date>;
+type NullableTimestamp = ColumnType<Date | null, Date | null | undefined, Date | null>;
+/** jsonb is written as a JSON string (the pg driver would turn a JS array into a SQL array) and read parsed. */
+type Json<T> = ColumnType<T, string, string>;
+
+export type UsersTable = {
+  id: string;
+  email: string;
+  display_name: string | null;
+  password_hash: string;
+  created_at: Timestamp;
+  disabled_at: NullableTimestamp;
+};
+
+export type MembershipsTable = {
+  user_id: string;
+  project_slug: string;
+  role: 'admin' | 'maintainer' | 'viewer';
+  created_at: Timestamp;
+};
+
+export type SessionsTable = {
+  id: string;
+  user_id: string;
+  token_hash: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  last_seen_at: Timestamp;
+  revoked_at: NullableTimestamp;
+  user_agent: string | null;
+  ip: string | null;
+};
+
+export type ReportContent = {
+  title: string;
+  description: string;
+  stepsToReproduce?: string | undefined;
+  impact?: string | undefined;
+  affectedVersions?: string[] | undefined;
+  environment?: string | undefined;
+  proofOfConcept?: string | undefined;
+  suggestedFix?: string | undefined;
+  credit?: { type: 'name' | 'handle' | 'anonymous'; value?: string | undefined } | undefined;
+  contactEmail?: string | undefined;
+};
+
+export type ReportsTable = {
+  id: string;
+  project_slug: string;
+  state: string;
+  severity: string | null;
+  cvss31_vector: string | null;
+  cvss31_score: number | null;
+  cvss40_vector: string | null;
+  cvss40_score: number | null;
+  handler_id: string | null;
+  backup_handler_id: string | null;
+  duplicate_of: string | null;
+  forwarded_to: string | null;
+  source: string;
+  content: Json<ReportContent>;
+  access_token_hash: string;
+  access_token_revoked_at: NullableTimestamp;
+  received_at: Timestamp;
+  updated_at: Timestamp;
+  acknowledged_at: NullableTimestamp;
+  assessed_at: NullableTimestamp;
+  resolved_at: NullableTimestamp;
+  closed_at: NullableTimestamp;
+  next_due_at: NullableTimestamp;
+  revision: number;
+};
+
+export type ReportPausesTable = {
+  report_id: string;
+  started_at: Timestamp;
+  ended_at: NullableTimestamp;
+  resume_state: string;
+};
+
+export type MessagesTable = {
+  id: string;
+  report_id: string;
+  author_type: 'reporter' | 'team' | 'system';
+  author_id: string | null;
+  internal: boolean;
+  body: string;
+  created_at: Timestamp;
+};
+
+export type DeadlinesTable = {
+  report_id: string;
+  kind: string;
+  seq: number;
+  due_at: NullableTimestamp;
+  warn_at: NullableTimestamp;
+  met_at: NullableTimestamp;
+  paused: boolean;
+  warned_at: NullableTimestamp;
+  breached_at: NullableTimestamp;
+};
+
+export type AuditEventsTable = {
+  id: string;
+  stream: string;
+  seq: number;
+  actor_type: string;
+  actor_id: string | null;
+  action: string;
+  reason: string | null;
+  data: Json<Record<string, unknown>>;
+  occurred_at: Timestamp;
+};
+
+export type OutboxTable = {
+  id: string;
+  topic: string;
+  dedupe_key: string;
+  payload: Json<Record<string, unknown>>;
+  created_at: Timestamp;
+  available_at: Timestamp;
+  claimed_at: NullableTimestamp;
+  claimed_by: string | null;
+  delivered_at: NullableTimestamp;
+  attempts: ColumnType<number, number | undefined, number>;
+  last_error: string | null;
+};
+
+export type DB = {
+  users: UsersTable;
+  memberships: MembershipsTable;
+  sessions: SessionsTable;
+  reports: ReportsTable;
+  report_pauses: ReportPausesTable;
+  messages: MessagesTable;
+  deadlines: DeadlinesTable;
+  audit_events: AuditEventsTable;
+  outbox: OutboxTable;
+};
+
+export type ReportRow = Selectable<ReportsTable>;
+export type NewReportRow = Insertable<ReportsTable>;
+export type ReportUpdate = Updateable<ReportsTable>;
+export type UserRow = Selectable<UsersTable>;
+export type MessageRow = Selectable<MessagesTable>;
+export type DeadlineRow = Selectable<DeadlinesTable>;

@@ -1,0 +1,50 @@
+/**
+ * The catalogue of error codes clients may rely on. Messages are for people and may change;
+ * codes and their HTTP statuses do not.
+ */
+export const ERRORS = {
+  VALIDATION_FAILED: 400,
+  INVALID_CVSS_VECTOR: 400,
+  UNKNOWN_SEVERITY: 400,
+  UNKNOWN_HANDLER: 400,
+  INVALID_CURSOR: 400,
+  UNAUTHENTICATED: 401,
+  INVALID_CREDENTIALS: 401,
+  CSRF_TOKEN_INVALID: 403,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  PROJECT_NOT_FOUND: 404,
+  REPORT_NOT_FOUND: 404,
+  INVALID_TRANSITION: 409,
+  CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  RATE_LIMITED: 429,
+  INTERNAL_ERROR: 500,
+  DATABASE_UNAVAILABLE: 503,
+} as const;
+export type ErrorCode = keyof typeof ERRORS;
+
+export type FieldProblem = { field: string; code: string; message: string };
+
+export class AppError extends Error {
+  override name = 'AppError';
+  readonly status: number;
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: { fields?: FieldProblem[]; [key: string]: unknown } = {},
+  ) {
+    super(message);
+    this.status = ERRORS[code];
+  }
+}
+
+export function notFound(code: 'NOT_FOUND' | 'PROJECT_NOT_FOUND' | 'REPORT_NOT_FOUND', what: string): AppError {
+  return new AppError(code, `${what} not found`);
+}
+
+export function validationFailed(fields: FieldProblem[], message = 'The request is not valid.'): AppError {
+  return new AppError('VALIDATION_FAILED', message, { fields });
+}

@@ -1,0 +1,62 @@
+import fastifyCookie from '@fastify/cookie';
+import fastifySwagger from '@fastify/swagger';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawReplyDefaultExpression, type RawRequestDefaultExpression, type RawServerDefault } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { AppContext } from '../../context.js';
+import { installAuthentication } from '../../modules/auth/auth.hooks.js';
+import { authRoutes } from '../../modules/auth/auth.routes.js';
+import { policyRoutes } from '../../modules/policy/policy.routes.js';
+import { reportRoutes } from '../../modules/reports/report.routes.js';
+import { triageRoutes } from '../../modules/triage/triage.routes.js';
+import { installErrorHandler } from './error-handler.js';
+import { errorResponses } from './schemas.js';
+
+export type ZodApp = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, ZodTypeProvider>;
+
+export type AppOptions = { logger?: boolean | object };
+
+const REDACT = ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'];
+
+export async function buildApp(context: AppContext, options: AppOptions = {}): Promise<ZodApp> {
+  const app = Fastify({
+    logger: options.logger ?? { level: context.config.logLevel, redact: REDACT },
+    bodyLimit: context.config.bodyLimitBytes,
+    trustProxy: context.config.trustProxy,
+    // Report ids and tokens never go into URLs' query strings we log; keep request ids short.
+    requestIdHeader: false,
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  installErrorHandler(app);
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Embargo API', version: '1', description: 'Private vulnerability intake, triage and response deadlines.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, session: { type: 'apiKey', in: 'cookie', name: 'embargo_session' } } },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(fastifyCookie);
+  installAuthentication(app, context);
+
+  app.get('/healthz', { schema: { tags: ['ops'], summary: 'The process is up', response: { 200: z.object({ status: z.literal('ok') }) } } }, async () => ({ status: 'ok' as const }));
+  app.get(
+    '/readyz',
+    { schema: { tags: ['ops'], summary: 'The database answers', response: { 200: z.object({ status: z.literal('ready') }), ...errorResponses(503) } } },
+    async () => {
+      await context.database.ping();
+      return { status: 'ready' as const };
+    },
+  );
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await policyRoutes(app, context);
+  await authRoutes(app, context);
+  await reportRoutes(app, context);
+  await triageRoutes(app, context);
+  await app.ready();
+  return app;
+}
