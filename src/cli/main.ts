@@ -82,7 +82,9 @@ export async function main(argv: string[], io: Io): Promise<number> {
       return 1;
     }
     if (error instanceof AppError) {
-      io.err(`embargo ${command.name}: ${error.message} (${error.code})`);
+      // Without the field problems "The request is not valid." would not say what to fix.
+      const fields = (error.details.fields ?? []).map((field) => `\n  ${field.field}: ${field.message}`).join('');
+      io.err(`embargo ${command.name}: ${error.message} (${error.code})${fields}`);
       return 1;
     }
     throw error;

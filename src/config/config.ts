@@ -40,6 +40,8 @@ const settingsSchema = z.object({
   sweepIntervalMs: z.coerce.number().int().min(100, 'expected at least 100 (milliseconds)').default(30_000),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   bodyLimitBytes: z.coerce.number().int().min(1024, 'expected at least 1024 bytes').default(1024 * 1024),
+  accessTokenTtlSeconds: z.coerce.number().int().min(60, 'expected at least 60 (seconds)').default(3600),
+  sessionTtlSeconds: z.coerce.number().int().min(300, 'expected at least 300 (seconds)').default(12 * 3600),
   secureCookies: booleanSchema.optional(),
   trustProxy: booleanSchema.default(false),
 });
@@ -57,6 +59,8 @@ const ENV_NAMES: Record<keyof z.input<typeof settingsSchema>, string> = {
   sweepIntervalMs: 'EMBARGO_SWEEP_INTERVAL_MS',
   logLevel: 'EMBARGO_LOG_LEVEL',
   bodyLimitBytes: 'EMBARGO_BODY_LIMIT',
+  accessTokenTtlSeconds: 'EMBARGO_ACCESS_TOKEN_TTL_SECONDS',
+  sessionTtlSeconds: 'EMBARGO_SESSION_TTL_SECONDS',
   secureCookies: 'EMBARGO_SECURE_COOKIES',
   trustProxy: 'EMBARGO_TRUST_PROXY',
 };
@@ -79,7 +83,12 @@ function readSettingsFile(file: string): Record<string, unknown> {
   } catch (error) {
     throw new ConfigError(`${SETTINGS_FILE_ENV}=${file}: cannot read the settings file (${(error as Error).message})`);
   }
-  const parsed: unknown = parseYaml(text);
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(text);
+  } catch (error) {
+    throw new ConfigError(`${SETTINGS_FILE_ENV}=${file}: not valid YAML (${(error as Error).message.split('\n')[0]}). Fix the file and start again.`);
+  }
   if (parsed === null || parsed === undefined) return {};
   if (typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new ConfigError(`${file}: expected a mapping of setting names (port, host, dataDir, ...) to values`);
@@ -100,11 +109,16 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Record<key
   const result = settingsSchema.strict().safeParse(raw);
   if (!result.success) {
     const lines = result.error.issues.map((issue) => {
+      if (issue.code === 'unrecognized_keys') {
+        // Only the settings file can hold unknown keys: the environment is read by name.
+        return `  - ${SETTINGS_FILE_ENV} (${settingsFile ?? 'settings'}): unknown setting(s) ${issue.keys.join(', ')}; known settings are ${Object.keys(ENV_NAMES).join(', ')}`;
+      }
       const key = String(issue.path[0] ?? '');
       const envName = ENV_NAMES[key as keyof typeof ENV_NAMES];
       const where = envName ? `${envName} (setting "${key}")` : `setting "${key}"`;
-      const unknown = issue.code === 'unrecognized_keys' ? `unknown settings ${issue.keys.join(', ')}` : issue.message;
-      return `  - ${where}: ${unknown}; got ${JSON.stringify(envName ? raw[key] : undefined) ?? 'nothing'}`;
+      // Error output ends up in logs and terminals: never echo secrets back.
+      const got = key === 'sessionSecret' ? '(value hidden)' : (JSON.stringify(envName ? raw[key] : undefined)?.replace(/(\/\/[^:/@]*:)[^@/]*@/, '$1***@') ?? 'nothing');
+      return `  - ${where}: ${issue.message}; got ${got}`;
     });
     throw new ConfigError(`Embargo cannot start: invalid configuration.\n${lines.join('\n')}\nFix the environment variable or ${settingsFile ?? 'settings file'} and start again.`);
   }

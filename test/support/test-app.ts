@@ -27,11 +27,13 @@ export type TestApp = {
 let counter = 0;
 
 /** The real app on a fresh database, with a frozen clock and the test policy (two projects). */
-export async function createTestApp(options: { policyFile?: string; now?: string; database?: Database } = {}): Promise<TestApp> {
+export async function createTestApp(
+  options: { policyFile?: string; now?: string; database?: Database; settings?: Parameters<typeof loadConfig>[1] } = {},
+): Promise<TestApp> {
   const database = options.database ?? (await createTestDatabase());
   await migrateToLatest(database.db);
   const clock = fixedClock(options.now ?? '2026-03-02T09:00:00Z');
-  const config = loadConfig({}, { policyFile: options.policyFile ?? TEST_POLICY, dataDir: path.join(REPO_ROOT, '.tmp/unused'), logLevel: 'silent' });
+  const config = loadConfig({}, { policyFile: options.policyFile ?? TEST_POLICY, dataDir: path.join(REPO_ROOT, '.tmp/unused'), logLevel: 'silent', ...options.settings });
   const context: AppContext = {
     config,
     database,

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import type { ZodApp } from '../../platform/http/app.js';
 import { errorResponses } from '../../platform/http/schemas.js';
-import { login, logout, SESSION_TTL_MS } from './auth.service.js';
+import { login, logout } from './auth.service.js';
 import { CSRF_COOKIE, requireUser, SESSION_COOKIE } from './auth.hooks.js';
 import { findUserById } from './user.repository.js';
 
@@ -22,7 +22,7 @@ export async function authRoutes(app: ZodApp, context: AppContext): Promise<void
     handler: async (request, reply) => {
       const result = await login(context, { ...request.body, userAgent: request.headers['user-agent'] ?? null, ip: request.ip });
       const csrfToken = randomBytes(24).toString('base64url');
-      const maxAge = Math.floor(SESSION_TTL_MS / 1000);
+      const maxAge = context.config.sessionTtlSeconds;
       void reply.setCookie(SESSION_COOKIE, result.sessionToken, { httpOnly: true, secure, sameSite: 'strict', path: '/', maxAge });
       // Readable by the page on purpose: the double-submit CSRF check needs the script to echo it.
       void reply.setCookie(CSRF_COOKIE, csrfToken, { httpOnly: false, secure, sameSite: 'strict', path: '/', maxAge });

@@ -10,8 +10,6 @@ import { findReportIdByTokenHash } from '../reports/report.repository.js';
 import { findLiveSession, insertSession, revokeSession } from './session.repository.js';
 import { findRoles, findUserByEmail } from './user.repository.js';
 
-export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
-export const ACCESS_TOKEN_TTL_S = 60 * 60;
 const ISSUER = 'embargo';
 
 export type LoginResult = { sessionToken: string; accessToken: string; expiresAt: Date; userId: string };
@@ -25,7 +23,7 @@ export async function login(context: AppContext, input: { email: string; passwor
   const now = context.clock.now();
   const sessionId = randomUUID();
   const sessionToken = generateToken('session');
-  const expiresAt = new Date(now.getTime() + SESSION_TTL_MS);
+  const expiresAt = new Date(now.getTime() + context.config.sessionTtlSeconds * 1000);
   await context.db.transaction().execute(async (trx) => {
     await insertSession(trx, { id: sessionId, userId: user.id, tokenHash: hashToken(sessionToken), at: now, expiresAt, userAgent: input.userAgent, ip: input.ip });
     await appendAudit(trx, { stream: `user:${user.id}`, actor: { type: 'user', id: user.id }, action: 'auth.login', data: { sessionId, ip: input.ip }, at: now });
@@ -35,7 +33,7 @@ export async function login(context: AppContext, input: { email: string; passwor
     .setSubject(user.id)
     .setIssuer(ISSUER)
     .setIssuedAt(Math.floor(now.getTime() / 1000))
-    .setExpirationTime(Math.floor(now.getTime() / 1000) + ACCESS_TOKEN_TTL_S)
+    .setExpirationTime(Math.floor(now.getTime() / 1000) + context.config.accessTokenTtlSeconds)
     .sign(context.sessionSecret);
   return { sessionToken, accessToken, expiresAt, userId: user.id };
 }

@@ -23,7 +23,9 @@ export async function recordTransition(trx: Tx, report: ReportRow, input: Transi
   const from = report.state as ReportState;
   const at = input.at;
   const resumeTo = from === 'needs_info' ? await closePause(trx, report.id, at) : null;
-  const to = input.to ?? (resumeTo as ReportState | null) ?? 'acknowledged';
+  // Asking the reporter a question acknowledged the report, so there is no way back to "new".
+  const resumeState = resumeTo === null || resumeTo === 'new' ? 'acknowledged' : (resumeTo as ReportState);
+  const to = input.to ?? resumeState;
   if (!canTransition(from, to)) {
     throw new AppError('INVALID_TRANSITION', `A report in state "${from}" cannot move to "${to}".`, {
       from,
