@@ -16,6 +16,18 @@ export type ZodApp = FastifyInstance<RawServerDefault, RawRequestDefaultExpressi
 
 export type AppOptions = { logger?: boolean | object };
 
+/** Every feature module contributes its routes here; nothing else registers routes. */
+const ROUTE_MODULES: ((app: ZodApp, context: AppContext) => Promise<void>)[] = [policyRoutes, authRoutes, reportRoutes, triageRoutes];
+
+export type RouteEntry = { method: string; url: string };
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route the app serves, for the OpenAPI check and the authorization matrix test. */
+    routeTable: RouteEntry[];
+  }
+}
+
 const REDACT = ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'];
 
 export async function buildApp(context: AppContext, options: AppOptions = {}): Promise<ZodApp> {
@@ -27,6 +39,13 @@ export async function buildApp(context: AppContext, options: AppOptions = {}): P
     requestIdHeader: false,
   }).withTypeProvider<ZodTypeProvider>();
 
+  const routeTable: RouteEntry[] = [];
+  app.decorate('routeTable', routeTable);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) {
+      if (method !== 'HEAD') routeTable.push({ method, url: route.url });
+    }
+  });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandler(app);
@@ -53,10 +72,7 @@ export async function buildApp(context: AppContext, options: AppOptions = {}): P
   );
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  await policyRoutes(app, context);
-  await authRoutes(app, context);
-  await reportRoutes(app, context);
-  await triageRoutes(app, context);
+  for (const register of ROUTE_MODULES) await register(app, context);
   await app.ready();
   return app;
 }
