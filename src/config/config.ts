@@ -42,6 +42,15 @@ const settingsSchema = z.object({
   bodyLimitBytes: z.coerce.number().int().min(1024, 'expected at least 1024 bytes').default(1024 * 1024),
   accessTokenTtlSeconds: z.coerce.number().int().min(60, 'expected at least 60 (seconds)').default(3600),
   sessionTtlSeconds: z.coerce.number().int().min(300, 'expected at least 300 (seconds)').default(12 * 3600),
+  redisUrl: z.string().regex(/^rediss?:\/\//, 'expected a Redis URL such as redis://127.0.0.1:6379').optional(),
+  corsOrigins: z
+    .string()
+    .transform((value) => value.split(',').map((origin) => origin.trim()).filter(Boolean))
+    .pipe(z.array(z.url('expected a comma-separated list of origins such as https://app.example.org')))
+    .default([]),
+  rateLimitPerMinute: z.coerce.number().int().min(1).default(300),
+  intakeRateLimitPerMinute: z.coerce.number().int().min(1).default(10),
+  requireHttps: booleanSchema.optional(),
   secureCookies: booleanSchema.optional(),
   trustProxy: booleanSchema.default(false),
 });
@@ -61,13 +70,26 @@ const ENV_NAMES: Record<keyof z.input<typeof settingsSchema>, string> = {
   bodyLimitBytes: 'EMBARGO_BODY_LIMIT',
   accessTokenTtlSeconds: 'EMBARGO_ACCESS_TOKEN_TTL_SECONDS',
   sessionTtlSeconds: 'EMBARGO_SESSION_TTL_SECONDS',
+  redisUrl: 'EMBARGO_REDIS_URL',
+  corsOrigins: 'EMBARGO_CORS_ORIGINS',
+  rateLimitPerMinute: 'EMBARGO_RATE_LIMIT_PER_MINUTE',
+  intakeRateLimitPerMinute: 'EMBARGO_INTAKE_RATE_LIMIT_PER_MINUTE',
+  requireHttps: 'EMBARGO_REQUIRE_HTTPS',
   secureCookies: 'EMBARGO_SECURE_COOKIES',
   trustProxy: 'EMBARGO_TRUST_PROXY',
 };
 export const SETTINGS_FILE_ENV = 'EMBARGO_SETTINGS_FILE';
 
 export type Config = Readonly<
-  Omit<z.output<typeof settingsSchema>, 'roles'> & { roles: readonly Role[]; publicUrl: string; settingsFile: string | null }
+  Omit<z.output<typeof settingsSchema>, 'roles' | 'corsOrigins' | 'requireHttps' | 'secureCookies'> & {
+    roles: readonly Role[];
+    corsOrigins: readonly string[];
+    publicUrl: string;
+    /** Plain HTTP is refused (redirected for reads); on by default when the public URL is https. */
+    requireHttps: boolean;
+    secureCookies: boolean;
+    settingsFile: string | null;
+  }
 >;
 
 export class ConfigError extends Error {
@@ -124,12 +146,17 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Record<key
   }
   const settings = result.data;
   const publicHost = settings.host === '0.0.0.0' || settings.host === '::' ? '127.0.0.1' : settings.host;
+  const publicUrl = (settings.publicUrl ?? `http://${publicHost}:${settings.port}`).replace(/\/$/, '');
+  const https = publicUrl.startsWith('https://');
   return Object.freeze({
     ...settings,
+    corsOrigins: Object.freeze([...settings.corsOrigins]),
+    requireHttps: settings.requireHttps ?? https,
+    secureCookies: settings.secureCookies ?? https,
     dataDir: path.resolve(settings.dataDir),
     policyFile: path.resolve(settings.policyFile),
     roles: Object.freeze([...new Set(settings.roles)]),
-    publicUrl: (settings.publicUrl ?? `http://${publicHost}:${settings.port}`).replace(/\/$/, ''),
+    publicUrl,
     settingsFile,
   });
 }

@@ -33,7 +33,12 @@ export async function createTestApp(
   const database = options.database ?? (await createTestDatabase());
   await migrateToLatest(database.db);
   const clock = fixedClock(options.now ?? '2026-03-02T09:00:00Z');
-  const config = loadConfig({}, { policyFile: options.policyFile ?? TEST_POLICY, dataDir: path.join(REPO_ROOT, '.tmp/unused'), logLevel: 'silent', ...options.settings });
+  const config = loadConfig({}, { policyFile: options.policyFile ?? TEST_POLICY, dataDir: path.join(REPO_ROOT, '.tmp/unused'), logLevel: 'silent',
+    // Tests send bursts from one address; the limits themselves are tested with their own settings.
+    rateLimitPerMinute: 1_000_000,
+    intakeRateLimitPerMinute: 1_000_000,
+    ...options.settings,
+  });
   const context: AppContext = {
     config,
     database,

@@ -10,7 +10,7 @@ import { findUserById } from './user.repository.js';
 const loginBody = z.strictObject({ email: z.string().trim().min(1).max(320), password: z.string().min(1).max(1024) });
 
 export async function authRoutes(app: ZodApp, context: AppContext): Promise<void> {
-  const secure = context.config.secureCookies ?? context.config.publicUrl.startsWith('https://');
+  const secure = context.config.secureCookies;
 
   app.post('/api/v1/auth/login', {
     schema: {

@@ -9,6 +9,8 @@ import { getReportFor, postMessage, submitReport } from './report.service.js';
 
 export async function reportRoutes(app: ZodApp, context: AppContext): Promise<void> {
   app.post('/api/v1/projects/:project/reports', {
+    // Anyone may submit, so intake has its own, tighter limit per client address.
+    config: { rateLimit: { max: context.config.intakeRateLimitPerMinute, timeWindow: 60_000 } },
     schema: {
       tags: ['reports'],
       summary: 'Submit a private vulnerability report (no account needed)',

@@ -10,6 +10,7 @@ import { policyRoutes } from '../../modules/policy/policy.routes.js';
 import { reportRoutes } from '../../modules/reports/report.routes.js';
 import { triageRoutes } from '../../modules/triage/triage.routes.js';
 import { installErrorHandler } from './error-handler.js';
+import { installSecurity } from './security.js';
 import { errorResponses } from './schemas.js';
 
 export type ZodApp = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, ZodTypeProvider>;
@@ -58,6 +59,8 @@ export async function buildApp(context: AppContext, options: AppOptions = {}): P
     },
     transform: jsonSchemaTransform,
   });
+  const security = await installSecurity(app, context.config);
+  app.addHook('onClose', () => security.close());
   await app.register(fastifyCookie);
   installAuthentication(app, context);
 

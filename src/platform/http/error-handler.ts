@@ -32,6 +32,7 @@ export function installErrorHandler(app: FastifyInstance): void {
     let body: ErrorBody;
     if (error instanceof AppError) {
       status = error.status;
+      if (typeof error.details.retryAfterSeconds === 'number') void reply.header('retry-after', String(error.details.retryAfterSeconds));
       body = { error: { code: error.code, message: error.message, ...error.details } };
     } else if (hasZodFastifySchemaValidationErrors(error)) {
       status = 400;
