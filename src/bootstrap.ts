@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { Config } from './config/config.js';
 import type { AppContext } from './context.js';
+import { loadMasterKey, parseMasterKey } from './platform/crypto/envelope.js';
 import { systemClock, type Clock } from './platform/clock.js';
 import { migrateToLatest, openDatabase, type Database } from './platform/db/database.js';
 import { formatProblems, loadPolicyFile } from './modules/policy/policy.loader.js';
@@ -41,13 +42,35 @@ export async function openConfiguredDatabase(config: Config, purpose: string): P
     : openDatabase({ kind: 'pglite', dataDir: config.dataDir, purpose });
 }
 
+/**
+ * The key that encrypts report contents: from the environment or a key file; in embedded mode it is
+ * generated on first start into the data directory (mode 0600). Keys listed as previous still decrypt,
+ * so a new key can be rolled in without losing old records.
+ */
+export function loadKeyring(config: Config): AppContext['keyring'] {
+  let current;
+  try {
+    current = loadMasterKey({
+      ...(config.masterKey ? { envValue: config.masterKey } : {}),
+      ...(config.masterKeyFile ? { keyFile: config.masterKeyFile } : {}),
+      dataDir: config.dataDir,
+      generate: !config.databaseUrl,
+    }).key;
+  } catch (error) {
+    throw new StartupError(`${(error as Error).message}
+(EMBARGO_MASTER_KEY or EMBARGO_MASTER_KEY_FILE; with PostgreSQL every instance needs the same key.)`);
+  }
+  const all = [current, ...config.previousMasterKeys.map((value, index) => parseMasterKey(value, `EMBARGO_PREVIOUS_MASTER_KEYS[${index}]`))];
+  return { current, lookup: all };
+}
+
 /** Everything a server or CLI command needs: database (migrated), policy, clock and secrets. */
 export async function createContext(config: Config, options: { purpose: string; clock?: Clock; database?: Database }): Promise<AppContext> {
   const policies = await loadPolicyOrThrow(config.policyFile);
   const database = options.database ?? (await openConfiguredDatabase(config, options.purpose));
   try {
     await migrateToLatest(database.db);
-    return { config, database, db: database.db, policies, clock: options.clock ?? systemClock, sessionSecret: loadSessionSecret(config) };
+    return { config, database, db: database.db, policies, clock: options.clock ?? systemClock, sessionSecret: loadSessionSecret(config), keyring: loadKeyring(config) };
   } catch (error) {
     if (!options.database) await database.close();
     throw error;

@@ -2,6 +2,7 @@ import type { Config } from './config/config.js';
 import type { Clock } from './platform/clock.js';
 import type { Database, Db } from './platform/db/database.js';
 import type { PolicyRegistry } from './modules/policy/policy.registry.js';
+import type { KeyLookup, MasterKey } from './platform/crypto/envelope.js';
 
 /** What services need from the outside world, passed explicitly (tests build their own). */
 export type AppContext = {
@@ -12,4 +13,6 @@ export type AppContext = {
   clock: Clock;
   /** Signs API access tokens. */
   sessionSecret: Uint8Array;
+  /** Encrypts new records with `current`; decrypts with any key it knows (rotation). */
+  keyring: { current: MasterKey; lookup: KeyLookup };
 };

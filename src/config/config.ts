@@ -31,7 +31,15 @@ const settingsSchema = z.object({
     .optional(),
   policyFile: z.string().min(1).default('examples/embargo.yaml'),
   publicUrl: z.url('expected an absolute URL such as https://security.example.org').optional(),
+  /** Armored, unencrypted OpenPGP private key file; when set, published security.txt files are cleartext-signed. */
+  securityTxtSigningKey: z.string().min(1).optional(),
   sessionSecret: z.string().min(32, 'expected at least 32 characters of random secret').optional(),
+  masterKey: z.string().min(1).optional(),
+  masterKeyFile: z.string().min(1).optional(),
+  previousMasterKeys: z
+    .string()
+    .transform((value) => value.split(',').map((key) => key.trim()).filter(Boolean))
+    .default([]),
   roles: z
     .string()
     .transform((value) => value.split(',').map((role) => role.trim()).filter(Boolean))
@@ -63,7 +71,11 @@ const ENV_NAMES: Record<keyof z.input<typeof settingsSchema>, string> = {
   databaseUrl: 'DATABASE_URL',
   policyFile: 'EMBARGO_CONFIG',
   publicUrl: 'EMBARGO_PUBLIC_URL',
+  securityTxtSigningKey: 'EMBARGO_SECURITY_TXT_SIGNING_KEY',
   sessionSecret: 'EMBARGO_SESSION_SECRET',
+  masterKey: 'EMBARGO_MASTER_KEY',
+  masterKeyFile: 'EMBARGO_MASTER_KEY_FILE',
+  previousMasterKeys: 'EMBARGO_PREVIOUS_MASTER_KEYS',
   roles: 'EMBARGO_ROLES',
   sweepIntervalMs: 'EMBARGO_SWEEP_INTERVAL_MS',
   logLevel: 'EMBARGO_LOG_LEVEL',
@@ -139,7 +151,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Record<key
       const envName = ENV_NAMES[key as keyof typeof ENV_NAMES];
       const where = envName ? `${envName} (setting "${key}")` : `setting "${key}"`;
       // Error output ends up in logs and terminals: never echo secrets back.
-      const got = key === 'sessionSecret' ? '(value hidden)' : (JSON.stringify(envName ? raw[key] : undefined)?.replace(/(\/\/[^:/@]*:)[^@/]*@/, '$1***@') ?? 'nothing');
+      const got = /secret|masterKey/i.test(key) ? '(value hidden)' : (JSON.stringify(envName ? raw[key] : undefined)?.replace(/(\/\/[^:/@]*:)[^@/]*@/, '$1***@') ?? 'nothing');
       return `  - ${where}: ${issue.message}; got ${got}`;
     });
     throw new ConfigError(`Embargo cannot start: invalid configuration.\n${lines.join('\n')}\nFix the environment variable or ${settingsFile ?? 'settings file'} and start again.`);

@@ -57,6 +57,28 @@ describe('intake and the reporter thread', () => {
     assert.equal(report.allowedTransitions, undefined);
   });
 
+  it('stores report contents and thread messages encrypted, bound to their row', async () => {
+    const secretTitle = 'RCE in the login handler via crafted cookie';
+    const a = (await t.app.inject({ method: 'POST', url: '/api/v1/projects/alpha/reports', payload: { ...valid, title: secretTitle, contactEmail: 'hidden@example.net' } })).json();
+    const b = (await t.app.inject({ method: 'POST', url: '/api/v1/projects/alpha/reports', payload: valid })).json();
+    await t.app.inject({ method: 'POST', url: `/api/v1/reports/${a.id}/messages`, headers: bearer(a.accessToken), payload: { body: 'The payload is attached below' } });
+    const rows = await t.context.db.selectFrom('reports').selectAll().where('id', 'in', [a.id, b.id]).execute();
+    const messages = await t.context.db.selectFrom('messages').selectAll().where('report_id', '=', a.id).execute();
+    const dump = JSON.stringify([rows, messages]);
+    for (const secret of [secretTitle, 'hidden@example.net', 'The payload is attached', valid.description]) {
+      assert.ok(!dump.includes(secret), `"${secret}" must not be stored in clear`);
+    }
+    const rowA = rows.find((row) => row.id === a.id)!;
+    // A ciphertext copied into another report's row does not decrypt there.
+    await t.context.db.updateTable('reports').set({ content_enc: rowA.content_enc }).where('id', '=', b.id).execute();
+    const moved = await t.app.inject({ method: 'GET', url: `/api/v1/reports/${b.id}`, headers: bearer(b.accessToken) });
+    assert.equal(moved.statusCode, 500);
+    assert.equal(moved.json().error.code, 'INTERNAL_ERROR');
+    assert.ok(!moved.body.includes(secretTitle));
+    const own = await t.app.inject({ method: 'GET', url: `/api/v1/reports/${a.id}`, headers: bearer(a.accessToken) });
+    assert.equal(own.json().title, secretTitle);
+  });
+
   it('rejects missing policy-required fields with their names and stores nothing', async () => {
     const before = await countRows();
     const response = await t.app.inject({ method: 'POST', url: '/api/v1/projects/alpha/reports', payload: { title: 'x', description: 'y' } });

@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { masterKeyFromBytes } from '../../src/platform/crypto/envelope.js';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../src/config/config.js';
 import type { AppContext } from '../../src/context.js';
@@ -25,6 +27,7 @@ export type TestApp = {
 };
 
 let counter = 0;
+export const TEST_MASTER_KEY = masterKeyFromBytes(randomBytes(32));
 
 /** The real app on a fresh database, with a frozen clock and the test policy (two projects). */
 export async function createTestApp(
@@ -46,6 +49,7 @@ export async function createTestApp(
     policies: await loadPolicyOrThrow(config.policyFile),
     clock,
     sessionSecret: new TextEncoder().encode('test-secret-test-secret-test-secret!'),
+    keyring: { current: TEST_MASTER_KEY, lookup: [TEST_MASTER_KEY] },
   };
   const app = await buildApp(context, { logger: false });
   return {

@@ -1,30 +1,29 @@
-import { randomUUID } from 'node:crypto';
 import type { Executor } from '../../platform/db/database.js';
 
 export type NewMessage = {
+  id: string;
   reportId: string;
   authorType: 'reporter' | 'team' | 'system';
   authorId: string | null;
   internal: boolean;
-  body: string;
+  /** Already encrypted (report.crypto.ts). */
+  bodyEnc: string;
   at: Date;
 };
 
-export async function insertMessage(trx: Executor, message: NewMessage): Promise<string> {
-  const id = randomUUID();
+export async function insertMessage(trx: Executor, message: NewMessage): Promise<void> {
   await trx
     .insertInto('messages')
     .values({
-      id,
+      id: message.id,
       report_id: message.reportId,
       author_type: message.authorType,
       author_id: message.authorId,
       internal: message.internal,
-      body: message.body,
+      body_enc: message.bodyEnc,
       created_at: message.at,
     })
     .execute();
-  return id;
 }
 
 /** The thread, oldest first; internal notes only when asked for (the team's view). */
@@ -36,7 +35,7 @@ export async function findMessages(db: Executor, reportId: string, options: { in
       'messages.id',
       'messages.author_type',
       'messages.internal',
-      'messages.body',
+      'messages.body_enc',
       'messages.created_at',
       'users.display_name',
       'users.email',

@@ -1,5 +1,6 @@
 import type { AppContext } from '../../context.js';
-import type { DeadlineRow, ReportContent, ReportRow } from '../../platform/db/schema.js';
+import type { DeadlineRow, ReportRow } from '../../platform/db/schema.js';
+import { openContent, openMessage } from './report.crypto.js';
 import type { Actor } from '../access/actor.js';
 import { reportAbilities } from '../access/report.policy.js';
 import { scoreCvss } from '../triage/cvss.js';
@@ -37,7 +38,7 @@ export async function presentReport(context: AppContext, actor: Actor, report: R
   const abilities = reportAbilities(actor, ref);
   const isTeam = actor.kind === 'user';
   const now = context.clock.now();
-  const content = report.content as ReportContent;
+  const content = openContent(context, report.id, report.content_enc);
   const [messages, deadlines] = [
     await findMessages(context.db, report.id, { includeInternal: isTeam && abilities.readInternal }),
     await findDeadlines(context.db, report.id),
@@ -70,7 +71,7 @@ export async function presentReport(context: AppContext, actor: Actor, report: R
         // Reporters see "team", not which person: team members' identities are not theirs to collect.
         authorName: isTeam ? (message.display_name ?? message.email ?? null) : null,
         internal: message.internal,
-        body: message.body,
+        body: openMessage(context, message.id, message.body_enc),
         createdAt: message.created_at.toISOString(),
       }),
     ),

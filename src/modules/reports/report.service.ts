@@ -12,6 +12,7 @@ import type { ReportState } from '../triage/state-machine.js';
 import { recordTransition } from '../triage/transition.js';
 import { insertMessage } from './message.repository.js';
 import { findReport, insertReport, lockReport, updateReport } from './report.repository.js';
+import { sealContent, sealMessage } from './report.crypto.js';
 import type { IntakeBody } from './report.schemas.js';
 
 export type IntakeResult = { id: string; accessToken: string; statusUrl: string };
@@ -63,7 +64,7 @@ export async function submitReport(context: AppContext, projectSlug: string, bod
       duplicate_of: null,
       forwarded_to: null,
       source,
-      content: JSON.stringify(body),
+      content_enc: sealContent(context, id, body),
       access_token_hash: hashToken(accessToken),
       received_at: now,
       updated_at: now,
@@ -108,12 +109,14 @@ export async function postMessage(context: AppContext, actor: Actor, id: string,
       throw new AppError('FORBIDDEN', input.internal ? 'Only the team can add internal notes.' : 'You may not reply to this report.');
     }
     const project = getProjectOrThrow(context, report.project_slug);
-    const messageId = await insertMessage(trx, {
+    const messageId = randomUUID();
+    await insertMessage(trx, {
+      id: messageId,
       reportId: report.id,
       authorType: actor.kind === 'reporter' ? 'reporter' : 'team',
       authorId: actor.kind === 'user' ? actor.userId : null,
       internal: input.internal,
-      body: input.body,
+      bodyEnc: sealMessage(context, messageId, input.body),
       at: now,
     });
     await appendAudit(trx, {

@@ -38,7 +38,7 @@ export async function findQueuePage(db: Executor, filter: QueueFilter, page: { l
   if (filter.projects !== null && filter.projects.length === 0) return { rows: [], nextCursor: null };
   let query = db
     .selectFrom('reports')
-    .select(['id', 'project_slug', 'state', 'severity', 'handler_id', 'content', 'received_at', 'updated_at', 'next_due_at']);
+    .select(['id', 'project_slug', 'state', 'severity', 'handler_id', 'content_enc', 'received_at', 'updated_at', 'next_due_at']);
   if (filter.projects !== null) query = query.where('project_slug', 'in', filter.projects);
   if (filter.states?.length) query = query.where('state', 'in', filter.states);
   if (filter.severities?.length) query = query.where('severity', 'in', filter.severities);

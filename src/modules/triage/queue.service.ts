@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { AppContext } from '../../context.js';
-import type { ReportContent } from '../../platform/db/schema.js';
+import { openContent } from '../reports/report.crypto.js';
 import { visibleProjectSlugs, type UserActor } from '../access/actor.js';
 import { STATES } from './state-machine.js';
 import { findQueuePage } from './queue.repository.js';
@@ -58,7 +58,7 @@ export async function findQueue(context: AppContext, actor: UserActor, query: Qu
       project: row.project_slug,
       state: row.state,
       severity: row.severity,
-      title: (row.content as ReportContent).title,
+      title: openContent(context, row.id, row.content_enc).title,
       handlerId: row.handler_id,
       receivedAt: row.received_at.toISOString(),
       updatedAt: row.updated_at.toISOString(),

@@ -14,6 +14,7 @@ export type UsersTable = {
   password_hash: string;
   created_at: Timestamp;
   disabled_at: NullableTimestamp;
+  password_changed_at: NullableTimestamp;
 };
 
 export type MembershipsTable = {
@@ -33,6 +34,7 @@ export type SessionsTable = {
   revoked_at: NullableTimestamp;
   user_agent: string | null;
   ip: string | null;
+  two_factor_verified: ColumnType<boolean, boolean | undefined, boolean>;
 };
 
 export type ReportContent = {
@@ -62,7 +64,8 @@ export type ReportsTable = {
   duplicate_of: string | null;
   forwarded_to: string | null;
   source: string;
-  content: Json<ReportContent>;
+  /** The ReportContent, encrypted (see platform/crypto/envelope.ts). */
+  content_enc: string;
   access_token_hash: string;
   access_token_revoked_at: NullableTimestamp;
   received_at: Timestamp;
@@ -88,7 +91,7 @@ export type MessagesTable = {
   author_type: 'reporter' | 'team' | 'system';
   author_id: string | null;
   internal: boolean;
-  body: string;
+  body_enc: string;
   created_at: Timestamp;
 };
 
@@ -114,6 +117,53 @@ export type AuditEventsTable = {
   reason: string | null;
   data: Json<Record<string, unknown>>;
   occurred_at: Timestamp;
+  prev_hash: string | null;
+  hash: string | null;
+};
+
+export type AuditSealsTable = {
+  id: string;
+  sealed_at: Timestamp;
+  heads: Json<Record<string, { seq: number; hash: string }>>;
+  prev_root: string | null;
+  root: string;
+};
+
+export type RefreshTokensTable = {
+  id: string;
+  session_id: string;
+  token_hash: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  used_at: NullableTimestamp;
+};
+
+export type ApiTokensTable = {
+  id: string;
+  user_id: string;
+  name: string;
+  token_hash: string;
+  scopes: Json<string[]>;
+  created_at: Timestamp;
+  expires_at: NullableTimestamp;
+  last_used_at: NullableTimestamp;
+  revoked_at: NullableTimestamp;
+};
+
+export type LoginThrottleTable = {
+  key: string;
+  failures: number;
+  last_failure_at: Timestamp;
+  locked_until: NullableTimestamp;
+};
+
+export type UserTotpTable = {
+  user_id: string;
+  secret_enc: string;
+  created_at: Timestamp;
+  confirmed_at: NullableTimestamp;
+  last_used_step: number | null;
+  recovery_code_hashes: Json<string[]>;
 };
 
 export type OutboxTable = {
@@ -140,6 +190,11 @@ export type DB = {
   deadlines: DeadlinesTable;
   audit_events: AuditEventsTable;
   outbox: OutboxTable;
+  audit_seals: AuditSealsTable;
+  refresh_tokens: RefreshTokensTable;
+  api_tokens: ApiTokensTable;
+  login_throttle: LoginThrottleTable;
+  user_totp: UserTotpTable;
 };
 
 export type ReportRow = Selectable<ReportsTable>;

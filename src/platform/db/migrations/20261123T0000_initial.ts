@@ -51,9 +51,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('duplicate_of', 'uuid', (col) => col.references('reports.id'))
     .addColumn('forwarded_to', 'text')
     .addColumn('source', 'text', (col) => col.notNull())
-    // The reporter's submission (title, description, contact, credit, ...): sensitive, kept together
-    // so that it can be encrypted as one envelope.
-    .addColumn('content', 'jsonb', (col) => col.notNull())
+    // The reporter's submission (title, description, contact, credit, ...) as one encrypted envelope:
+    // even a title ("RCE in login") is a secret until disclosure.
+    .addColumn('content_enc', 'text', (col) => col.notNull())
     .addColumn('access_token_hash', 'text', (col) => col.notNull().unique())
     .addColumn('access_token_revoked_at', 'timestamptz')
     .addColumn('received_at', 'timestamptz', (col) => col.notNull())
@@ -87,7 +87,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('author_type', 'text', (col) => col.notNull().check(sql`author_type in ('reporter', 'team', 'system')`))
     .addColumn('author_id', 'uuid', (col) => col.references('users.id'))
     .addColumn('internal', 'boolean', (col) => col.notNull())
-    .addColumn('body', 'text', (col) => col.notNull())
+    .addColumn('body_enc', 'text', (col) => col.notNull())
     .addColumn('created_at', 'timestamptz', (col) => col.notNull())
     .execute();
   await db.schema.createIndex('messages_report_idx').on('messages').columns(['report_id', 'created_at']).execute();

@@ -1,9 +1,11 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as initial from './20261123T0000_initial.js';
+import * as hardening from './20261124T0100_hardening.js';
 
 /** Every migration, by its timestamped name; new ones are appended, old ones never change. */
 const MIGRATIONS: Record<string, Migration> = {
   '20261123T0000_initial': initial,
+  '20261124T0100_hardening': hardening,
 };
 
 export const migrationProvider: MigrationProvider = {
