@@ -4,7 +4,10 @@ import { StartupError } from '../bootstrap.js';
 import { DataDirInUseError } from '../platform/db/data-dir-lock.js';
 import { AppError } from '../platform/errors.js';
 import { migrateCommand } from './migrate.command.js';
+import { policyLintCommand, policyRenderCommand } from './policy-docs.command.js';
+import { policyImportCommand } from './policy-import.command.js';
 import { policyCheckCommand } from './policy.command.js';
+import { securityTxtCheckCommand } from './securitytxt.command.js';
 import { serveCommand } from './serve.command.js';
 import { userAddCommand } from './user.command.js';
 
@@ -19,7 +22,7 @@ export type Command = {
   run(args: { values: Record<string, string | boolean | undefined>; positionals: string[] }, io: Io): Promise<number>;
 };
 
-const COMMANDS: Command[] = [serveCommand, migrateCommand, policyCheckCommand, userAddCommand];
+const COMMANDS: Command[] = [serveCommand, migrateCommand, policyCheckCommand, policyRenderCommand, policyLintCommand, policyImportCommand, securityTxtCheckCommand, userAddCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length));

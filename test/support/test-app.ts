@@ -14,7 +14,7 @@ import { createTestDatabase } from './test-db.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const TEST_POLICY = path.join(REPO_ROOT, 'test/fixtures/policy.yaml');
-export const TEST_PASSWORD = 'correct horse battery staple';
+export const TEST_PASSWORD = 'quiet-lantern-orbit-7731';
 
 export type TestApp = {
   app: ZodApp;

@@ -3,11 +3,24 @@ export const ROLES: readonly Role[] = ['admin', 'maintainer', 'viewer'];
 /** Membership on this pseudo-project grants the role on every project. */
 export const ALL_PROJECTS = '*';
 
+export const SCOPES = ['reports:read', 'reports:write', 'advisories:publish', 'admin'] as const;
+export type Scope = (typeof SCOPES)[number];
+
 /** Who is asking. Resolved once per request from a session cookie or bearer token. */
 export type Actor =
   | { kind: 'anonymous' }
   | { kind: 'reporter'; reportId: string }
-  | { kind: 'user'; userId: string; email: string; sessionId: string; roles: ReadonlyMap<string, Role> };
+  | {
+      kind: 'user';
+      userId: string;
+      email: string;
+      /** The session behind a browser cookie or an access token; null for a personal API token. */
+      sessionId: string | null;
+      /** Effective roles: a project that requires 2FA is left out until the user has used it. */
+      roles: ReadonlyMap<string, Role>;
+      /** What a personal API token may do; null for an interactive session (everything its roles allow). */
+      scopes: ReadonlySet<Scope> | null;
+    };
 
 export type UserActor = Extract<Actor, { kind: 'user' }>;
 

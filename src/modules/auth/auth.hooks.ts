@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.js';
 import { safeEqual } from '../../platform/crypto/tokens.js';
 import { AppError } from '../../platform/errors.js';
-import type { Actor, UserActor } from '../access/actor.js';
+import type { Actor, Scope, UserActor } from '../access/actor.js';
 import { authenticate } from './auth.service.js';
 
 export const SESSION_COOKIE = 'embargo_session';
@@ -42,12 +42,23 @@ function checkCsrf(request: FastifyRequest): void {
   }
 }
 
-export function requireUser(request: FastifyRequest): UserActor {
-  if (request.actor.kind !== 'user') throw new AppError('UNAUTHENTICATED', 'Sign in as a team member first.');
-  return request.actor;
+/**
+ * The first authorization layer, at the route: who may call it at all and, for personal API tokens,
+ * which scope it needs. The rule for the specific record is the service's job (src/modules/access).
+ */
+export function requireUser(request: FastifyRequest, scope: Scope | 'session'): UserActor {
+  const actor = request.actor;
+  if (actor.kind !== 'user') throw new AppError('UNAUTHENTICATED', 'Sign in as a team member first.');
+  if (scope === 'session' && actor.scopes !== null) throw new AppError('INSUFFICIENT_SCOPE', 'This needs an interactive session, not an API token.');
+  if (scope !== 'session' && actor.scopes !== null && !actor.scopes.has(scope) && !actor.scopes.has('admin')) {
+    throw new AppError('INSUFFICIENT_SCOPE', `This API token lacks the "${scope}" scope.`, { requiredScope: scope });
+  }
+  return actor;
 }
 
-export function requireSignedIn(request: FastifyRequest): Actor {
+/** A reporter (for their own report) or a team member with the scope. */
+export function requireSignedIn(request: FastifyRequest, scope: Scope): Actor {
   if (request.actor.kind === 'anonymous') throw new AppError('UNAUTHENTICATED', 'Authenticate with a session or a bearer token.');
+  if (request.actor.kind === 'user') return requireUser(request, scope);
   return request.actor;
 }

@@ -16,8 +16,8 @@ export async function insertUser(trx: Executor, user: { id: string; email: strin
     .execute();
 }
 
-export async function updatePasswordHash(trx: Executor, userId: string, passwordHash: string) {
-  await trx.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', userId).execute();
+export async function updatePasswordHash(trx: Executor, userId: string, passwordHash: string, at: Date) {
+  await trx.updateTable('users').set({ password_hash: passwordHash, password_changed_at: at }).where('id', '=', userId).execute();
 }
 
 export async function upsertMembership(trx: Executor, membership: { userId: string; projectSlug: string; role: Role; at: Date }) {

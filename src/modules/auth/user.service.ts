@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { AppContext } from '../../context.js';
-import { hashPassword, MIN_PASSWORD_LENGTH } from '../../platform/crypto/password.js';
+import { hashPassword } from '../../platform/crypto/password.js';
+import { checkPasswordStrength } from './password-policy.js';
 import { validationFailed } from '../../platform/errors.js';
 import { ALL_PROJECTS, type Role } from '../access/actor.js';
 import { appendAudit } from '../audit/audit.repository.js';
@@ -21,9 +22,8 @@ export async function addUser(context: AppContext, input: AddUserInput): Promise
   const existing = await findUserByEmail(context.db, email);
   if (!existing) {
     if (input.password === null) throw validationFailed([{ field: 'password', code: 'required', message: 'a new user needs a password (--password-stdin)' }]);
-    if (input.password.length < MIN_PASSWORD_LENGTH) {
-      throw validationFailed([{ field: 'password', code: 'too_short', message: `use at least ${MIN_PASSWORD_LENGTH} characters` }]);
-    }
+    const strength = checkPasswordStrength(input.password, { email });
+    if (!strength.ok) throw validationFailed([{ field: 'password', code: strength.code, message: strength.message }]);
   }
   const passwordHash = existing ? null : await hashPassword(input.password!);
   const now = context.clock.now();

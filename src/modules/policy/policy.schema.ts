@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { validateVersionPattern } from '../triage/versions.js';
 import { durationSchema } from './duration.js';
+import { isLanguageTag } from './securitytxt/securitytxt.validator.js';
 
 /**
  * The policy file: everything a SECURITY.md promises, as data Embargo enforces.
@@ -103,6 +104,11 @@ const projectSchema = z.strictObject({
   name: z.string().min(1),
   description: z.string().optional(),
   url: z.url().optional(),
+  /** Languages reports may be written in (security.txt Preferred-Languages), as RFC 5646 tags. */
+  preferredLanguages: z
+    .array(z.string().refine(isLanguageTag, 'expected an RFC 5646 language tag such as "en", "de" or "pt-BR"'))
+    .min(1, 'list at least one language, or leave the key out for English')
+    .default(['en']),
   contacts: z.strictObject({
     primary: contactSchema,
     backup: contactSchema.optional(),
@@ -166,6 +172,13 @@ const projectSchema = z.strictObject({
   /** Assign every new report to this contact's team member as primary handler. */
   primaryHandler: z.email().optional(),
   notes: z.array(z.string()).default([]),
+  /** Team access rules the project's admins set. */
+  security: z
+    .strictObject({
+      /** Members get their role on this project only after signing in with a second factor. */
+      requireTwoFactor: z.boolean().default(false),
+    })
+    .default({ requireTwoFactor: false }),
 });
 export type ProjectPolicy = z.output<typeof projectSchema>;
 

@@ -32,7 +32,7 @@ export async function reportRoutes(app: ZodApp, context: AppContext): Promise<vo
       response: { 200: reportResponseSchema, ...errorResponses(401, 404) },
     },
     handler: async (request) => {
-      const actor = requireSignedIn(request);
+      const actor = requireSignedIn(request, 'reports:read');
       return presentReport(context, actor, await getReportFor(context, actor, request.params.id));
     },
   });
@@ -46,7 +46,7 @@ export async function reportRoutes(app: ZodApp, context: AppContext): Promise<vo
       response: { 201: z.object({ id: z.uuid() }), ...errorResponses(400, 401, 403, 404) },
     },
     handler: async (request, reply) => {
-      const actor = requireSignedIn(request);
+      const actor = requireSignedIn(request, 'reports:write');
       const id = await postMessage(context, actor, request.params.id, request.body);
       return reply.status(201).send({ id });
     },

@@ -34,7 +34,7 @@ export async function triageRoutes(app: ZodApp, context: AppContext): Promise<vo
       querystring: queueQuerySchema,
       response: { 200: queueResponseSchema, ...errorResponses(400, 401) },
     },
-    handler: async (request) => findQueue(context, requireUser(request), request.query),
+    handler: async (request) => findQueue(context, requireUser(request, 'reports:read'), request.query),
   });
 
   app.post('/api/v1/reports/:id/transitions', {
@@ -46,7 +46,7 @@ export async function triageRoutes(app: ZodApp, context: AppContext): Promise<vo
       response: { 200: reportResponseSchema, ...errorResponses(400, 401, 403, 404, 409) },
     },
     handler: async (request) => {
-      const actor = requireSignedIn(request);
+      const actor = requireSignedIn(request, 'reports:write');
       await transitionReport(context, actor, request.params.id, request.body);
       return presentReport(context, actor, await getReportFor(context, actor, request.params.id));
     },
@@ -61,7 +61,7 @@ export async function triageRoutes(app: ZodApp, context: AppContext): Promise<vo
       response: { 200: reportResponseSchema, ...errorResponses(400, 401, 403, 404) },
     },
     handler: async (request) => {
-      const actor = requireSignedIn(request);
+      const actor = requireSignedIn(request, 'reports:write');
       await patchReport(context, actor, request.params.id, request.body);
       return presentReport(context, actor, await getReportFor(context, actor, request.params.id));
     },

@@ -4,8 +4,8 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
  * High-entropy bearer tokens. They are stored only as SHA-256 hashes: a stolen database does not
  * yield usable tokens, and unlike passwords they need no slow hash (they cannot be guessed).
  */
-export type TokenKind = 'reporter' | 'session';
-const PREFIX: Record<TokenKind, string> = { reporter: 'emb_r_', session: 'emb_s_' };
+export type TokenKind = 'reporter' | 'session' | 'refresh' | 'personal';
+const PREFIX: Record<TokenKind, string> = { reporter: 'emb_r_', session: 'emb_s_', refresh: 'emb_f_', personal: 'emb_p_' };
 
 export function generateToken(kind: TokenKind): string {
   return PREFIX[kind] + randomBytes(32).toString('base64url');

@@ -5,8 +5,11 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTyp
 import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { installAuthentication } from '../../modules/auth/auth.hooks.js';
+import { accountRoutes } from '../../modules/auth/account.routes.js';
 import { authRoutes } from '../../modules/auth/auth.routes.js';
 import { policyRoutes } from '../../modules/policy/policy.routes.js';
+import { securityMdRoutes } from '../../modules/policy/securitymd/securitymd.routes.js';
+import { securityTxtRoutes } from '../../modules/policy/securitytxt/securitytxt.routes.js';
 import { reportRoutes } from '../../modules/reports/report.routes.js';
 import { triageRoutes } from '../../modules/triage/triage.routes.js';
 import { installErrorHandler } from './error-handler.js';
@@ -18,7 +21,7 @@ export type ZodApp = FastifyInstance<RawServerDefault, RawRequestDefaultExpressi
 export type AppOptions = { logger?: boolean | object };
 
 /** Every feature module contributes its routes here; nothing else registers routes. */
-const ROUTE_MODULES: ((app: ZodApp, context: AppContext) => Promise<void>)[] = [policyRoutes, authRoutes, reportRoutes, triageRoutes];
+const ROUTE_MODULES: ((app: ZodApp, context: AppContext) => Promise<void>)[] = [policyRoutes, securityMdRoutes, securityTxtRoutes, authRoutes, accountRoutes, reportRoutes, triageRoutes];
 
 export type RouteEntry = { method: string; url: string };
 

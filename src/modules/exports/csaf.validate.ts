@@ -1,0 +1,27 @@
+import * as mandatoryTests from '@secvisogram/csaf-validator-lib/mandatoryTests.js';
+import { csaf_2_0_strict } from '@secvisogram/csaf-validator-lib/schemaTests.js';
+import validateStrict from '@secvisogram/csaf-validator-lib/validateStrict.js';
+import { toResult, type ValidationIssue, type ValidationResult } from './schema-validation.js';
+
+/**
+ * CSAF 2.0 conformance as the BSI/secvisogram validator checks it: the strict JSON Schema (no unknown
+ * properties) and every mandatory test (6.1.x), the level a CSAF document must reach to be published.
+ * The schema is the one bundled with the library; the tests also check it against ../shared/corpus.
+ */
+const TESTS = [csaf_2_0_strict, ...Object.values(mandatoryTests)];
+
+export async function validateCsaf(document: unknown): Promise<ValidationResult> {
+  const report = await validateStrict(TESTS, document);
+  const errors = report.tests.flatMap((test) =>
+    test.errors.map((error): ValidationIssue => ({ path: error.instancePath || '/', message: error.message, rule: ruleName(test.name) })),
+  );
+  // A failing test without messages would otherwise pass silently.
+  for (const test of report.tests) if (!test.isValid && test.errors.length === 0) errors.push({ path: '/', message: 'test failed', rule: ruleName(test.name) });
+  return toResult(errors);
+}
+
+/** "mandatoryTest_6_1_27_3" -> "6.1.27.3"; the schema test keeps its name. */
+function ruleName(test: string): string {
+  const match = /^mandatoryTest_([\d_]+)$/.exec(test);
+  return match ? match[1]!.replaceAll('_', '.') : test;
+}
