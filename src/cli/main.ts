@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from '../config/config.js';
 import { StartupError } from '../bootstrap.js';
 import { DataDirInUseError } from '../platform/db/data-dir-lock.js';
 import { AppError } from '../platform/errors.js';
+import { auditVerifyCommand } from './audit.command.js';
 import { migrateCommand } from './migrate.command.js';
 import { policyLintCommand, policyRenderCommand } from './policy-docs.command.js';
 import { policyImportCommand } from './policy-import.command.js';
@@ -22,7 +23,7 @@ export type Command = {
   run(args: { values: Record<string, string | boolean | undefined>; positionals: string[] }, io: Io): Promise<number>;
 };
 
-const COMMANDS: Command[] = [serveCommand, migrateCommand, policyCheckCommand, policyRenderCommand, policyLintCommand, policyImportCommand, securityTxtCheckCommand, userAddCommand];
+const COMMANDS: Command[] = [serveCommand, migrateCommand, policyCheckCommand, policyRenderCommand, policyLintCommand, policyImportCommand, securityTxtCheckCommand, userAddCommand, auditVerifyCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length));
@@ -57,6 +58,14 @@ export async function main(argv: string[], io: Io): Promise<number> {
   const command =
     COMMANDS.find((candidate) => candidate.name === words.slice(0, 2).join(' ')) ?? COMMANDS.find((candidate) => candidate.name === words[0]);
   if (!command) {
+    const group = COMMANDS.filter((candidate) => candidate.name.startsWith(`${words[0]} `));
+    if (group.length > 0) {
+      const asksHelp = argv.includes('--help') || argv.includes('-h');
+      const text = [`Usage: embargo ${words[0]} <command>`, '', 'Commands:', ...group.map((candidate) => `  ${candidate.name}  ${candidate.summary}`)].join('\n');
+      if (asksHelp) io.out(text);
+      else io.err(`embargo: "${words.slice(0, 2).join(' ')}" is not a command\n\n${text}`);
+      return asksHelp ? 0 : 2;
+    }
     io.err(`embargo: unknown command "${words.slice(0, 2).join(' ')}"\n\n${usage()}`);
     return 2;
   }

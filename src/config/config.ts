@@ -41,8 +41,8 @@ const settingsSchema = z.object({
     .transform((value) => value.split(',').map((key) => key.trim()).filter(Boolean))
     .default([]),
   roles: z
-    .string()
-    .transform((value) => value.split(',').map((role) => role.trim()).filter(Boolean))
+    .union([z.string().transform((value) => value.split(',')), z.array(z.string())])
+    .transform((roles) => roles.map((role) => role.trim()).filter(Boolean))
     .pipe(z.array(z.enum(ROLES, `expected a comma-separated list of ${ROLES.join(', ')}`)).min(1))
     .default(['web', 'worker', 'scheduler']),
   sweepIntervalMs: z.coerce.number().int().min(100, 'expected at least 100 (milliseconds)').default(30_000),

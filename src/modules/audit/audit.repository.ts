@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
+import { sql, type Insertable } from 'kysely';
 import type { Executor } from '../../platform/db/database.js';
+import type { AuditEventsTable } from '../../platform/db/schema.js';
 
 export type AuditActor = { type: 'user' | 'reporter' | 'system' | 'cli'; id: string | null };
 
@@ -22,18 +23,23 @@ export type AuditEntry = {
 export async function appendAudit(trx: Executor, entry: AuditEntry): Promise<void> {
   await trx
     .insertInto('audit_events')
-    .values({
-      id: randomUUID(),
-      stream: entry.stream,
-      seq: sql<number>`(select coalesce(max(seq), 0) + 1 from audit_events where stream = ${entry.stream})`,
-      actor_type: entry.actor.type,
-      actor_id: entry.actor.id,
-      action: entry.action,
-      reason: entry.reason ?? null,
-      data: JSON.stringify(entry.data ?? {}),
-      occurred_at: entry.at,
-    })
+    .values({ ...auditRow(entry, 0), seq: sql<number>`(select coalesce(max(seq), 0) + 1 from audit_events where stream = ${entry.stream})` })
     .execute();
+}
+
+/** The row for an entry; `seq` is 1 for the first entry of a new stream, else computed in SQL. */
+export function auditRow(entry: AuditEntry, seq: number): Insertable<AuditEventsTable> {
+  return {
+    id: randomUUID(),
+    stream: entry.stream,
+    seq,
+    actor_type: entry.actor.type,
+    actor_id: entry.actor.id,
+    action: entry.action,
+    reason: entry.reason ?? null,
+    data: JSON.stringify(entry.data ?? {}),
+    occurred_at: entry.at,
+  };
 }
 
 export async function findAuditEvents(db: Executor, stream: string) {

@@ -1,8 +1,22 @@
 import type { Executor, Tx } from '../../platform/db/database.js';
-import type { NewReportRow, ReportRow, ReportUpdate } from '../../platform/db/schema.js';
+import type { Insertable } from 'kysely';
+import type { AuditEventsTable, DeadlinesTable, NewReportRow, OutboxTable, ReportRow, ReportUpdate } from '../../platform/db/schema.js';
 
-export async function insertReport(trx: Executor, row: NewReportRow): Promise<void> {
-  await trx.insertInto('reports').values(row).execute();
+/**
+ * Writes a new report with its first audit entry, deadlines and outbox event in ONE statement (data-
+ * modifying CTEs): atomic like a transaction, but a single round trip on the intake hot path.
+ */
+export async function insertNewReport(
+  db: Executor,
+  rows: { report: NewReportRow; audit: Insertable<AuditEventsTable>; deadlines: Insertable<DeadlinesTable>[]; outbox: Insertable<OutboxTable> },
+): Promise<void> {
+  let query = db
+    .with('new_report', (qb) => qb.insertInto('reports').values(rows.report).returning('id'))
+    .with('new_audit', (qb) => qb.insertInto('audit_events').values(rows.audit).returning('id'));
+  if (rows.deadlines.length > 0) {
+    query = query.with('new_deadlines', (qb) => qb.insertInto('deadlines').values(rows.deadlines).returning('report_id')) as unknown as typeof query;
+  }
+  await query.insertInto('outbox').values(rows.outbox).execute();
 }
 
 export async function findReport(db: Executor, id: string): Promise<ReportRow | undefined> {

@@ -5,7 +5,7 @@ import { errorResponses } from '../../platform/http/schemas.js';
 import { requireSignedIn } from '../auth/auth.hooks.js';
 import { presentReport } from './report.presenter.js';
 import { intakeBodySchema, intakeResponseSchema, messageBodySchema, projectParamsSchema, reportParamsSchema, reportResponseSchema } from './report.schemas.js';
-import { getReportFor, postMessage, submitReport } from './report.service.js';
+import { getReportAudit, getReportFor, postMessage, submitReport } from './report.service.js';
 
 export async function reportRoutes(app: ZodApp, context: AppContext): Promise<void> {
   app.post('/api/v1/projects/:project/reports', {
@@ -35,6 +35,33 @@ export async function reportRoutes(app: ZodApp, context: AppContext): Promise<vo
       const actor = requireSignedIn(request, 'reports:read');
       return presentReport(context, actor, await getReportFor(context, actor, request.params.id));
     },
+  });
+
+  app.get('/api/v1/reports/:id/audit', {
+    schema: {
+      tags: ['reports'],
+      summary: "The report's audit history: who did what, when and why (team only)",
+      params: reportParamsSchema,
+      response: {
+        200: z.object({
+          items: z.array(
+            z.object({
+              seq: z.number(),
+              action: z.string(),
+              actorType: z.string(),
+              actorId: z.string().nullable(),
+              actorName: z.string().nullable(),
+              reason: z.string().nullable(),
+              data: z.record(z.string(), z.unknown()),
+              occurredAt: z.string(),
+              sealed: z.boolean(),
+            }),
+          ),
+        }),
+        ...errorResponses(401, 403, 404),
+      },
+    },
+    handler: async (request) => ({ items: await getReportAudit(context, requireSignedIn(request, 'reports:read'), request.params.id) }),
   });
 
   app.post('/api/v1/reports/:id/messages', {

@@ -1,17 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../../context.js';
+import { uuidv7 } from '../../platform/crypto/ids.js';
 import { generateToken, hashToken } from '../../platform/crypto/tokens.js';
 import { AppError, notFound, validationFailed } from '../../platform/errors.js';
 import type { Actor } from '../access/actor.js';
 import { canReport } from '../access/report.policy.js';
-import { appendAudit, type AuditActor } from '../audit/audit.repository.js';
-import { enqueueOutbox } from '../notifications/outbox.repository.js';
+import { appendAudit, auditRow, findAuditEvents, type AuditActor } from '../audit/audit.repository.js';
+import { findUserNames } from '../auth/user.repository.js';
+import { enqueueOutbox, outboxRow } from '../notifications/outbox.repository.js';
 import { ALWAYS_REQUIRED_FIELDS, type ProjectPolicy } from '../policy/policy.schema.js';
-import { refreshDeadlines } from '../triage/sla/sla.service.js';
+import { deadlineRows } from '../triage/sla/deadline.repository.js';
+import { initialDeadlines, refreshDeadlines } from '../triage/sla/sla.service.js';
 import type { ReportState } from '../triage/state-machine.js';
 import { recordTransition } from '../triage/transition.js';
 import { insertMessage } from './message.repository.js';
-import { findReport, insertReport, lockReport, updateReport } from './report.repository.js';
+import { findReport, insertNewReport, lockReport, updateReport } from './report.repository.js';
 import { sealContent, sealMessage } from './report.crypto.js';
 import type { IntakeBody } from './report.schemas.js';
 
@@ -48,9 +51,12 @@ export async function submitReport(context: AppContext, projectSlug: string, bod
   const id = randomUUID();
   const accessToken = generateToken('reporter');
   const now = context.clock.now();
+  // A new report has no history: its deadlines follow from the policy alone, so intake writes them
+  // without reading anything back (intake is the hot path).
+  const deadlines = initialDeadlines(project, now);
 
-  await context.db.transaction().execute(async (trx) => {
-    await insertReport(trx, {
+  await insertNewReport(context.db, {
+    report: {
       id,
       project_slug: project.slug,
       state: 'new',
@@ -69,11 +75,12 @@ export async function submitReport(context: AppContext, projectSlug: string, bod
       received_at: now,
       updated_at: now,
       revision: 0,
-    });
-    await appendAudit(trx, { stream: `report:${id}`, actor: { type: 'reporter', id: null }, action: 'report.received', data: { project: project.slug, source }, at: now });
-    const report = await lockReport(trx, id);
-    await refreshDeadlines(trx, report!, project);
-    await enqueueOutbox(trx, { topic: 'report.received', dedupeKey: `report.received:${id}`, payload: { reportId: id, project: project.slug }, at: now });
+      next_due_at: deadlines.nextDueAt,
+    },
+    // The first entry of the report's own stream.
+    audit: auditRow({ stream: `report:${id}`, actor: { type: 'reporter', id: null }, action: 'report.received', data: { project: project.slug, source }, at: now }, 1),
+    deadlines: deadlineRows(id, deadlines.deadlines),
+    outbox: outboxRow({ topic: 'report.received', dedupeKey: `report.received:${id}`, payload: { reportId: id, project: project.slug }, at: now }),
   });
 
   return { id, accessToken, statusUrl: `${context.config.publicUrl}/r/${id}#${accessToken}` };
@@ -86,6 +93,27 @@ export async function getReportFor(context: AppContext, actor: Actor, id: string
     throw notFound('REPORT_NOT_FOUND', 'report');
   }
   return report;
+}
+
+/** The audit history of a report, for the team (reporters see their thread and deadlines, not this). */
+export async function getReportAudit(context: AppContext, actor: Actor, id: string) {
+  const report = await getReportFor(context, actor, id);
+  if (!canReport(actor, 'readInternal', { id: report.id, projectSlug: report.project_slug })) {
+    throw new AppError('FORBIDDEN', 'The audit history is for the team.');
+  }
+  const events = await findAuditEvents(context.db, `report:${report.id}`);
+  const names = await findUserNames(context.db, [...new Set(events.filter((e) => e.actor_type === 'user' && e.actor_id).map((e) => e.actor_id!))]);
+  return events.map((event) => ({
+    seq: event.seq,
+    action: event.action,
+    actorType: event.actor_type,
+    actorId: event.actor_id,
+    actorName: event.actor_id ? (names.get(event.actor_id) ?? null) : null,
+    reason: event.reason,
+    data: event.data as Record<string, unknown>,
+    occurredAt: event.occurred_at.toISOString(),
+    sealed: event.hash !== null,
+  }));
 }
 
 export function auditActor(actor: Actor): AuditActor {
@@ -109,7 +137,7 @@ export async function postMessage(context: AppContext, actor: Actor, id: string,
       throw new AppError('FORBIDDEN', input.internal ? 'Only the team can add internal notes.' : 'You may not reply to this report.');
     }
     const project = getProjectOrThrow(context, report.project_slug);
-    const messageId = randomUUID();
+    const messageId = uuidv7(now.getTime());
     await insertMessage(trx, {
       id: messageId,
       reportId: report.id,

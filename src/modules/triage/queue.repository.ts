@@ -32,7 +32,8 @@ function decodeCursor(text: string): Cursor {
 
 /**
  * The team queue, soonest deadline first and reports without a running deadline last, paged by a
- * keyset cursor so that page 500 costs what page 1 costs. Scope is applied in SQL.
+ * keyset cursor over (coalesce(next_due_at, infinity), id), which the queue indexes serve as a range
+ * scan: page 500 costs what page 1 costs. Scope is applied in SQL.
  */
 export async function findQueuePage(db: Executor, filter: QueueFilter, page: { limit: number; cursor?: string | undefined }) {
   if (filter.projects !== null && filter.projects.length === 0) return { rows: [], nextCursor: null };
@@ -47,26 +48,12 @@ export async function findQueuePage(db: Executor, filter: QueueFilter, page: { l
   if (filter.overdue === true) query = query.where('next_due_at', '<', filter.now);
   if (filter.overdue === false) query = query.where((eb) => eb.or([eb('next_due_at', 'is', null), eb('next_due_at', '>=', filter.now)]));
 
+  const queueKey = sql<Date>`coalesce(next_due_at, 'infinity'::timestamptz)`;
   if (page.cursor) {
     const cursor = decodeCursor(page.cursor);
-    if (cursor.due === null) {
-      query = query.where('next_due_at', 'is', null).where('id', '>', cursor.id);
-    } else {
-      const due = new Date(cursor.due);
-      query = query.where((eb) =>
-        eb.or([
-          eb('next_due_at', '>', due),
-          eb.and([eb('next_due_at', '=', due), eb('id', '>', cursor.id)]),
-          eb('next_due_at', 'is', null),
-        ]),
-      );
-    }
+    query = query.where(sql<boolean>`(${queueKey}, id) > (${cursor.due ?? 'infinity'}::timestamptz, ${cursor.id}::uuid)`);
   }
-  const rows = await query
-    .orderBy(sql`next_due_at asc nulls last`)
-    .orderBy('id')
-    .limit(page.limit + 1)
-    .execute();
+  const rows = await query.orderBy(queueKey).orderBy('id').limit(page.limit + 1).execute();
   const hasMore = rows.length > page.limit;
   const pageRows = hasMore ? rows.slice(0, page.limit) : rows;
   const last = pageRows.at(-1);

@@ -123,6 +123,7 @@ export type AuditEventsTable = {
 
 export type AuditSealsTable = {
   id: string;
+  seq: number;
   sealed_at: Timestamp;
   heads: Json<Record<string, { seq: number; hash: string }>>;
   prev_root: string | null;

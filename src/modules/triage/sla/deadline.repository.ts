@@ -1,5 +1,6 @@
 import type { Executor } from '../../../platform/db/database.js';
-import type { DeadlineRow } from '../../../platform/db/schema.js';
+import type { Insertable } from 'kysely';
+import type { DeadlineRow, DeadlinesTable } from '../../../platform/db/schema.js';
 
 export type DeadlineValues = {
   kind: string;
@@ -43,6 +44,18 @@ export async function replaceDeadlines(trx: Executor, reportId: string, deadline
       await trx.insertInto('deadlines').values({ report_id: reportId, kind: deadline.kind, seq: deadline.seq, ...values }).execute();
     }
   }
+}
+
+export function deadlineRows(reportId: string, deadlines: DeadlineValues[]): Insertable<DeadlinesTable>[] {
+  return deadlines.map((deadline) => ({
+    report_id: reportId,
+    kind: deadline.kind,
+    seq: deadline.seq,
+    due_at: deadline.dueAt,
+    warn_at: deadline.warnAt,
+    met_at: deadline.metAt,
+    paused: deadline.paused,
+  }));
 }
 
 /** When the report changed state, from its audit stream (written in the same transactions). */

@@ -3,19 +3,45 @@ import type { ReportRow } from '../../../platform/db/schema.js';
 import type { ProjectPolicy } from '../../policy/policy.schema.js';
 import { findTeamMessageTimes } from '../../reports/message.repository.js';
 import { findPauses, updateReport } from '../../reports/report.repository.js';
-import { findStateChangeTimes, replaceDeadlines } from './deadline.repository.js';
-import { calendarOf, computeDeadlines, nextDue, warningAt, type Deadline } from './deadlines.js';
+import { findStateChangeTimes, replaceDeadlines, type DeadlineValues } from './deadline.repository.js';
+import { calendarOf, computeDeadlines, nextDue, warningAt, type DeadlineFacts } from './deadlines.js';
+
+type Plan = { deadlines: DeadlineValues[]; nextDueAt: Date | null };
+
+function plan(project: ProjectPolicy, facts: DeadlineFacts): Plan {
+  const deadlines = computeDeadlines(project.timeline, facts);
+  const calendar = calendarOf(project.timeline);
+  return {
+    deadlines: deadlines.map((deadline) => ({ ...deadline, warnAt: warningAt(deadline, project.timeline.warnBefore, calendar) })),
+    nextDueAt: nextDue(deadlines),
+  };
+}
+
+/** The deadlines of a report that has just arrived: computed without reading anything back. */
+export function initialDeadlines(project: ProjectPolicy, receivedAt: Date): Plan {
+  return plan(project, {
+    receivedAt,
+    acknowledgedAt: null,
+    assessedAt: null,
+    resolvedAt: null,
+    closedAt: null,
+    severity: null,
+    pauses: [],
+    teamMessages: [],
+    stateChanges: [],
+  });
+}
 
 /**
  * Recomputes a report's deadlines from its facts and stores them, with the report's next due date
  * for the queue. Called inside every transaction that changes a fact the clocks depend on.
  */
-export async function refreshDeadlines(trx: Executor, report: ReportRow, project: ProjectPolicy): Promise<Deadline[]> {
+export async function refreshDeadlines(trx: Executor, report: ReportRow, project: ProjectPolicy): Promise<void> {
   // Sequential on purpose: one transaction is one connection.
   const pauses = await findPauses(trx, report.id);
   const teamMessages = await findTeamMessageTimes(trx, report.id);
   const stateChanges = await findStateChangeTimes(trx, report.id);
-  const deadlines = computeDeadlines(project.timeline, {
+  const { deadlines, nextDueAt } = plan(project, {
     receivedAt: report.received_at,
     acknowledgedAt: report.acknowledged_at,
     assessedAt: report.assessed_at,
@@ -26,12 +52,6 @@ export async function refreshDeadlines(trx: Executor, report: ReportRow, project
     teamMessages,
     stateChanges,
   });
-  const calendar = calendarOf(project.timeline);
-  await replaceDeadlines(
-    trx,
-    report.id,
-    deadlines.map((deadline) => ({ ...deadline, warnAt: warningAt(deadline, project.timeline.warnBefore, calendar) })),
-  );
-  await updateReport(trx, report.id, { next_due_at: nextDue(deadlines) });
-  return deadlines;
+  await replaceDeadlines(trx, report.id, deadlines);
+  await updateReport(trx, report.id, { next_due_at: nextDueAt });
 }

@@ -65,9 +65,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('next_due_at', 'timestamptz')
     .addColumn('revision', 'integer', (col) => col.notNull().defaultTo(0))
     .execute();
-  await db.schema.createIndex('reports_queue_idx').on('reports').columns(['next_due_at', 'id']).execute();
-  await db.schema.createIndex('reports_project_queue_idx').on('reports').columns(['project_slug', 'next_due_at', 'id']).execute();
-  await db.schema.createIndex('reports_state_idx').on('reports').columns(['state', 'next_due_at', 'id']).execute();
+  // The queue orders by next deadline with "no deadline" last; keyset pages compare (key, id) rows,
+  // which these indexes answer with a range scan however deep the page.
+  await sql`create index reports_queue_idx on reports ((coalesce(next_due_at, 'infinity'::timestamptz)), id)`.execute(db);
+  await sql`create index reports_project_queue_idx on reports (project_slug, (coalesce(next_due_at, 'infinity'::timestamptz)), id)`.execute(db);
+  await sql`create index reports_state_queue_idx on reports (state, (coalesce(next_due_at, 'infinity'::timestamptz)), id)`.execute(db);
   await db.schema.createIndex('reports_handler_idx').on('reports').columns(['handler_id']).execute();
 
   await db.schema

@@ -55,12 +55,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('audit_seals')
     .addColumn('id', 'uuid', (col) => col.primaryKey())
+    .addColumn('seq', 'integer', (col) => col.notNull().unique())
     .addColumn('sealed_at', 'timestamptz', (col) => col.notNull())
     .addColumn('heads', 'jsonb', (col) => col.notNull())
     .addColumn('prev_root', 'text')
     .addColumn('root', 'text', (col) => col.notNull())
     .execute();
-  await db.schema.createIndex('audit_seals_time_idx').on('audit_seals').column('sealed_at').execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
