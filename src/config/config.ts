@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 
@@ -61,6 +62,32 @@ const settingsSchema = z.object({
   requireHttps: booleanSchema.optional(),
   secureCookies: booleanSchema.optional(),
   trustProxy: booleanSchema.default(false),
+  /** The built web app (`npm run build` writes it); its pages answer 503 while it is missing. */
+  webDist: z.string().min(1).optional(),
+  /** Outgoing mail relay (notifications); without it no mail is sent. */
+  smtpUrl: z.string().regex(/^smtps?:\/\//, 'expected an SMTP URL such as smtp://user:password@mail.example.org:587').optional(),
+  /** The domain of Embargo's own addresses: {slug}@domain for intake, {slug}+r-<token>@domain for replies. */
+  mailDomain: z.string().regex(/^[a-z0-9.-]+$/i, 'expected a domain name such as security.example.org').default('localhost'),
+  /** The built-in SMTP listener for email intake; off unless a port is set. */
+  smtpPort: portSchema.optional(),
+  smtpHost: z.string().min(1).default('127.0.0.1'),
+  /** PEM files for STARTTLS on the SMTP listener (both or neither). */
+  smtpTlsKey: z.string().min(1).optional(),
+  smtpTlsCert: z.string().min(1).optional(),
+  mailMaxBytes: z.coerce.number().int().min(10_000, 'expected at least 10000 bytes').default(10 * 1024 * 1024),
+  mailRateLimitPerHour: z.coerce.number().int().min(1).default(20),
+  /** Per project, an armored unencrypted OpenPGP private key file that decrypts mail sent to the project: "alpha=/keys/alpha.asc,beta=/keys/beta.asc". */
+  pgpPrivateKeys: z
+    .union([
+      z.string().transform((value) => Object.fromEntries(value.split(',').map((pair) => pair.trim()).filter(Boolean).map((pair) => [pair.slice(0, pair.indexOf('=')).trim(), pair.slice(pair.indexOf('=') + 1).trim()]))),
+      z.record(z.string(), z.string()),
+    ])
+    .pipe(z.record(z.string().regex(/^[a-z0-9-]+$/, 'expected slug=file pairs such as alpha=/keys/alpha.asc'), z.string().min(1, 'expected slug=file pairs such as alpha=/keys/alpha.asc')))
+    .default({}),
+  outboxIntervalMs: z.coerce.number().int().min(50, 'expected at least 50 (milliseconds)').default(2_000),
+  outboxMaxAttempts: z.coerce.number().int().min(1).default(30),
+  /** How long a breached deadline stays with its handler and backup before all maintainers hear of it. */
+  slaEscalationHours: z.coerce.number().min(0).default(24),
 });
 
 /** Environment variable for each setting; the optional settings file uses the setting names themselves. */
@@ -89,17 +116,33 @@ const ENV_NAMES: Record<keyof z.input<typeof settingsSchema>, string> = {
   requireHttps: 'EMBARGO_REQUIRE_HTTPS',
   secureCookies: 'EMBARGO_SECURE_COOKIES',
   trustProxy: 'EMBARGO_TRUST_PROXY',
+  webDist: 'EMBARGO_WEB_DIST',
+  smtpUrl: 'EMBARGO_SMTP_URL',
+  mailDomain: 'EMBARGO_MAIL_DOMAIN',
+  smtpPort: 'EMBARGO_SMTP_PORT',
+  smtpHost: 'EMBARGO_SMTP_HOST',
+  smtpTlsKey: 'EMBARGO_SMTP_TLS_KEY',
+  smtpTlsCert: 'EMBARGO_SMTP_TLS_CERT',
+  mailMaxBytes: 'EMBARGO_MAIL_MAX_BYTES',
+  mailRateLimitPerHour: 'EMBARGO_MAIL_RATE_LIMIT_PER_HOUR',
+  pgpPrivateKeys: 'EMBARGO_PGP_PRIVATE_KEYS',
+  outboxIntervalMs: 'EMBARGO_OUTBOX_INTERVAL_MS',
+  outboxMaxAttempts: 'EMBARGO_OUTBOX_MAX_ATTEMPTS',
+  slaEscalationHours: 'EMBARGO_SLA_ESCALATION_HOURS',
 };
+const DEFAULT_WEB_DIST = fileURLToPath(new URL('../../web/dist', import.meta.url));
 export const SETTINGS_FILE_ENV = 'EMBARGO_SETTINGS_FILE';
 
 export type Config = Readonly<
-  Omit<z.output<typeof settingsSchema>, 'roles' | 'corsOrigins' | 'requireHttps' | 'secureCookies'> & {
+  Omit<z.output<typeof settingsSchema>, 'roles' | 'corsOrigins' | 'requireHttps' | 'secureCookies' | 'webDist'> & {
     roles: readonly Role[];
     corsOrigins: readonly string[];
     publicUrl: string;
     /** Plain HTTP is refused (redirected for reads); on by default when the public URL is https. */
     requireHttps: boolean;
     secureCookies: boolean;
+    /** Absolute path of the built web app. */
+    webDist: string;
     settingsFile: string | null;
   }
 >;
@@ -167,6 +210,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Record<key
     secureCookies: settings.secureCookies ?? https,
     dataDir: path.resolve(settings.dataDir),
     policyFile: path.resolve(settings.policyFile),
+    // The app ships inside the package, so the default does not depend on the working directory.
+    webDist: settings.webDist ? path.resolve(settings.webDist) : DEFAULT_WEB_DIST,
     roles: Object.freeze([...new Set(settings.roles)]),
     publicUrl,
     settingsFile,

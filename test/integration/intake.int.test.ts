@@ -136,6 +136,22 @@ describe('intake and the reporter thread', () => {
     assert.equal(queue.statusCode, 401, 'reporters have no queue');
   });
 
+  it('lets the reporter rotate and revoke their token, and the team reissue one', async () => {
+    const { id, accessToken } = (await t.app.inject({ method: 'POST', url: '/api/v1/projects/alpha/reports', payload: valid })).json();
+    const rotated = await t.app.inject({ method: 'POST', url: `/api/v1/reports/${id}/access-token`, headers: bearer(accessToken) });
+    assert.equal(rotated.statusCode, 201);
+    const next = rotated.json().accessToken;
+    assert.equal((await t.app.inject({ method: 'GET', url: `/api/v1/reports/${id}`, headers: bearer(accessToken) })).statusCode, 401, 'the old link is dead');
+    assert.equal((await t.app.inject({ method: 'GET', url: `/api/v1/reports/${id}`, headers: bearer(next) })).statusCode, 200);
+    assert.equal((await t.app.inject({ method: 'DELETE', url: `/api/v1/reports/${id}/access-token`, headers: bearer(next) })).statusCode, 204);
+    assert.equal((await t.app.inject({ method: 'GET', url: `/api/v1/reports/${id}`, headers: bearer(next) })).statusCode, 401);
+    const maintainer = await t.user('maintainer', 'alpha');
+    const reissued = await t.app.inject({ method: 'POST', url: `/api/v1/reports/${id}/access-token`, headers: bearer(maintainer.token) });
+    assert.equal((await t.app.inject({ method: 'GET', url: `/api/v1/reports/${id}`, headers: bearer(reissued.json().accessToken) })).statusCode, 200);
+    const actions = (await t.context.db.selectFrom('audit_events').select('action').where('stream', '=', `report:${id}`).orderBy('seq').execute()).map((row) => row.action);
+    assert.deepEqual(actions, ['report.received', 'report.access_token_replaced', 'report.access_token_revoked', 'report.access_token_replaced']);
+  });
+
   it('threads messages between reporter and team; internal notes stay with the team', async () => {
     const { id, accessToken } = (await t.app.inject({ method: 'POST', url: '/api/v1/projects/alpha/reports', payload: valid })).json();
     const maintainer = await t.user('maintainer', 'alpha');

@@ -6,12 +6,17 @@ export const ALL_PROJECTS = '*';
 export const SCOPES = ['reports:read', 'reports:write', 'advisories:publish', 'admin'] as const;
 export type Scope = (typeof SCOPES)[number];
 
+export type AuthMethod = 'none' | 'password' | 'session_cookie' | 'access_token' | 'api_token' | 'reporter_token' | 'cli';
+/** Where a request came from, copied into the audit log. */
+export type RequestOrigin = { ip: string | null; userAgent: string | null; authMethod: AuthMethod };
+
 /** Who is asking. Resolved once per request from a session cookie or bearer token. */
 export type Actor =
-  | { kind: 'anonymous' }
-  | { kind: 'reporter'; reportId: string }
+  | { kind: 'anonymous'; origin?: RequestOrigin }
+  | { kind: 'reporter'; reportId: string; origin?: RequestOrigin }
   | {
       kind: 'user';
+      origin?: RequestOrigin;
       userId: string;
       email: string;
       /** The session behind a browser cookie or an access token; null for a personal API token. */

@@ -10,7 +10,9 @@ export type ReportAction =
   | 'reply'
   | 'addInternalNote'
   | 'transition'
-  | 'update';
+  | 'update'
+  /** Revoke or replace the reporter's access token (the reporter themself, or the team). */
+  | 'manageAccessToken';
 
 type ReportRef = { id: string; projectSlug: string };
 
@@ -19,7 +21,7 @@ export function canReport(actor: Actor, action: ReportAction, report: ReportRef)
     case 'anonymous':
       return false;
     case 'reporter':
-      return actor.reportId === report.id && (action === 'read' || action === 'reply');
+      return actor.reportId === report.id && (action === 'read' || action === 'reply' || action === 'manageAccessToken');
     case 'user':
       if (action === 'read' || action === 'readInternal') return hasRole(actor, report.projectSlug, 'viewer');
       return hasRole(actor, report.projectSlug, 'maintainer');
@@ -28,7 +30,7 @@ export function canReport(actor: Actor, action: ReportAction, report: ReportRef)
 
 /** What the UI may offer; it never re-implements the rules above. */
 export function reportAbilities(actor: Actor, report: ReportRef): Record<ReportAction, boolean> {
-  const actions: ReportAction[] = ['read', 'readInternal', 'reply', 'addInternalNote', 'transition', 'update'];
+  const actions: ReportAction[] = ['read', 'readInternal', 'reply', 'addInternalNote', 'transition', 'update', 'manageAccessToken'];
   return Object.fromEntries(actions.map((action) => [action, canReport(actor, action, report)])) as Record<ReportAction, boolean>;
 }
 

@@ -21,6 +21,10 @@ export type HashableEntry = {
   reason: string | null;
   data: unknown;
   occurred_at: Date;
+  actor_name: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  auth_method: string | null;
 };
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
@@ -28,7 +32,21 @@ const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').diges
 /** An entry's hash commits to its content and to the previous entry of its stream. */
 export function entryHash(entry: HashableEntry, prevHash: string | null): string {
   return sha256(
-    canonicalJson([prevHash, entry.stream, entry.seq, entry.actor_type, entry.actor_id, entry.action, entry.reason, entry.data, entry.occurred_at.toISOString()]),
+    canonicalJson([
+      prevHash,
+      entry.stream,
+      entry.seq,
+      entry.actor_type,
+      entry.actor_id,
+      entry.actor_name,
+      entry.ip,
+      entry.user_agent,
+      entry.auth_method,
+      entry.action,
+      entry.reason,
+      entry.data,
+      entry.occurred_at.toISOString(),
+    ]),
   );
 }
 

@@ -4,13 +4,14 @@ import { hashPassword, verifyPassword } from '../../platform/crypto/password.js'
 import { generateToken, hashToken } from '../../platform/crypto/tokens.js';
 import { AppError, notFound, validationFailed } from '../../platform/errors.js';
 import type { Scope, UserActor } from '../access/actor.js';
+import { auditActor } from '../audit/audit-actor.js';
 import { appendAudit } from '../audit/audit.repository.js';
 import { findApiTokens, insertApiToken, revokeApiToken } from './api-token.repository.js';
 import { checkPasswordStrength } from './password-policy.js';
 import { findSessions, revokeSession, revokeUserSessions } from './session.repository.js';
 import { findUserById, updatePasswordHash } from './user.repository.js';
 
-const audit = (actor: UserActor) => ({ stream: `user:${actor.userId}`, actor: { type: 'user' as const, id: actor.userId } });
+const audit = (actor: UserActor) => ({ stream: `user:${actor.userId}`, actor: auditActor(actor) });
 
 export async function listSessions(context: AppContext, actor: UserActor) {
   const rows = await findSessions(context.db, actor.userId, context.clock.now());

@@ -29,7 +29,7 @@ export function installAuthentication(app: FastifyInstance, context: AppContext)
     const bearer = header?.match(/^Bearer\s+(\S+)$/i)?.[1] ?? null;
     if (header !== undefined && bearer === null) throw new AppError('UNAUTHENTICATED', 'Use "Authorization: Bearer <token>".');
     const sessionCookie = bearer === null ? (request.cookies[SESSION_COOKIE] ?? null) : null;
-    request.actor = await authenticate(context, { bearer, sessionCookie });
+    request.actor = await authenticate(context, { bearer, sessionCookie, ip: request.ip, userAgent: request.headers['user-agent'] ?? null });
     if (sessionCookie !== null && !SAFE_METHODS.has(request.method)) checkCsrf(request);
   });
 }

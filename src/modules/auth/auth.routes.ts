@@ -25,6 +25,7 @@ export async function authRoutes(app: ZodApp, context: AppContext): Promise<void
   const clearCookies = (reply: FastifyReply) => reply.clearCookie(SESSION_COOKIE, { path: '/' }).clearCookie(CSRF_COOKIE, { path: '/' });
 
   app.post('/api/v1/auth/login', {
+    bodyLimit: 8 * 1024,
     schema: {
       tags: ['auth'],
       summary: 'Sign in: sets a session cookie for browsers and returns access and refresh tokens for API clients',
@@ -42,6 +43,7 @@ export async function authRoutes(app: ZodApp, context: AppContext): Promise<void
   });
 
   app.post('/api/v1/auth/refresh', {
+    bodyLimit: 8 * 1024,
     schema: {
       tags: ['auth'],
       summary: 'Trade a refresh token for a new access and refresh token (the old one stops working)',

@@ -5,7 +5,8 @@ import { dummyPasswordHash, verifyPassword } from '../../platform/crypto/passwor
 import { generateToken, hashToken, tokenKind } from '../../platform/crypto/tokens.js';
 import type { Tx } from '../../platform/db/database.js';
 import { AppError } from '../../platform/errors.js';
-import { strongestRole, type Actor, type Role, type Scope } from '../access/actor.js';
+import { strongestRole, type Actor, type AuthMethod, type Role, type Scope } from '../access/actor.js';
+import { auditActor } from '../audit/audit-actor.js';
 import { appendAudit } from '../audit/audit.repository.js';
 import { findReportIdByTokenHash } from '../reports/report.repository.js';
 import { findLiveApiToken, touchApiToken } from './api-token.repository.js';
@@ -46,7 +47,13 @@ export async function login(
   const refreshToken = await context.db.transaction().execute(async (trx) => {
     if (twoFactor && !(await verifySecondFactor(context, trx, user.id, input.code!, now))) return null;
     await insertSession(trx, { id: sessionId, userId: user.id, tokenHash: hashToken(sessionToken), at: now, expiresAt, userAgent: input.userAgent, ip: input.ip, twoFactorVerified: twoFactor });
-    await appendAudit(trx, { stream: `user:${user.id}`, actor: { type: 'user', id: user.id }, action: 'auth.login', data: { sessionId, ip: input.ip, twoFactor }, at: now });
+    await appendAudit(trx, {
+      stream: `user:${user.id}`,
+      actor: { type: 'user', id: user.id, name: user.email, ip: input.ip, userAgent: input.userAgent, authMethod: twoFactor ? 'password+totp' : 'password' },
+      action: 'auth.login',
+      data: { sessionId, twoFactor },
+      at: now,
+    });
     return issueRefreshToken(trx, sessionId, now, expiresAt);
   });
   if (refreshToken === null) {
@@ -105,17 +112,24 @@ export async function logout(context: AppContext, actor: Actor): Promise<void> {
   const sessionId = actor.sessionId;
   await context.db.transaction().execute(async (trx) => {
     await revokeSession(trx, sessionId, now);
-    await appendAudit(trx, { stream: `user:${actor.userId}`, actor: { type: 'user', id: actor.userId }, action: 'auth.logout', data: { sessionId }, at: now });
+    await appendAudit(trx, { stream: `user:${actor.userId}`, actor: auditActor(actor), action: 'auth.logout', data: { sessionId }, at: now });
   });
 }
 
-export type Credentials = { bearer: string | null; sessionCookie: string | null };
+export type Credentials = { bearer: string | null; sessionCookie: string | null; ip?: string | null; userAgent?: string | null };
 
 /**
  * Resolves who is calling. An access token is only as good as the session it was issued for, so
  * signing out revokes API tokens too. Bad credentials are an error, not a silent downgrade to anonymous.
  */
 export async function authenticate(context: AppContext, credentials: Credentials): Promise<Actor> {
+  const actor = await resolveActor(context, credentials);
+  const authMethod: AuthMethod =
+    actor.kind === 'anonymous' ? 'none' : actor.kind === 'reporter' ? 'reporter_token' : credentials.bearer === null ? 'session_cookie' : actor.sessionId ? 'access_token' : 'api_token';
+  return { ...actor, origin: { ip: credentials.ip ?? null, userAgent: credentials.userAgent ?? null, authMethod } };
+}
+
+async function resolveActor(context: AppContext, credentials: Credentials): Promise<Actor> {
   const now = context.clock.now();
   if (credentials.bearer !== null) {
     const token = credentials.bearer;

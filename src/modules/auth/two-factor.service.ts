@@ -4,6 +4,7 @@ import { safeEqual } from '../../platform/crypto/tokens.js';
 import type { Executor } from '../../platform/db/database.js';
 import { AppError } from '../../platform/errors.js';
 import type { UserActor } from '../access/actor.js';
+import { auditActor } from '../audit/audit-actor.js';
 import { appendAudit } from '../audit/audit.repository.js';
 import { findTotp, lockTotp, updateTotp, upsertPendingTotp, deleteTotp } from './totp.repository.js';
 import { generateRecoveryCodes, generateTotpSecret, hashRecoveryCode, otpauthUri, verifyTotp } from './totp.js';
@@ -19,7 +20,7 @@ export async function setupTwoFactor(context: AppContext, actor: UserActor): Pro
   const now = context.clock.now();
   await context.db.transaction().execute(async (trx) => {
     await upsertPendingTotp(trx, actor.userId, encryptField(context.keyring.current, secret, aad(actor.userId)), now);
-    await appendAudit(trx, { stream: `user:${actor.userId}`, actor: { type: 'user', id: actor.userId }, action: 'auth.2fa_setup_started', at: now });
+    await appendAudit(trx, { stream: `user:${actor.userId}`, actor: auditActor(actor), action: 'auth.2fa_setup_started', at: now });
   });
   return { secret, otpauthUri: otpauthUri({ secret, accountName: actor.email, issuer: ISSUER }) };
 }
@@ -37,7 +38,7 @@ export async function confirmTwoFactor(context: AppContext, actor: UserActor, co
     const recoveryCodes = generateRecoveryCodes();
     await updateTotp(trx, actor.userId, { confirmedAt: now, lastUsedStep: result.step, recoveryCodeHashes: recoveryCodes.map(hashRecoveryCode) });
     if (actor.sessionId) await trx.updateTable('sessions').set({ two_factor_verified: true }).where('id', '=', actor.sessionId).execute();
-    await appendAudit(trx, { stream: `user:${actor.userId}`, actor: { type: 'user', id: actor.userId }, action: 'auth.2fa_enabled', at: now });
+    await appendAudit(trx, { stream: `user:${actor.userId}`, actor: auditActor(actor), action: 'auth.2fa_enabled', at: now });
     return recoveryCodes;
   });
 }
@@ -76,6 +77,6 @@ export async function disableTwoFactor(context: AppContext, actor: UserActor, co
     }
     await deleteTotp(trx, actor.userId);
     await trx.updateTable('sessions').set({ two_factor_verified: false }).where('user_id', '=', actor.userId).execute();
-    await appendAudit(trx, { stream: `user:${actor.userId}`, actor: { type: 'user', id: actor.userId }, action: 'auth.2fa_disabled', at: now });
+    await appendAudit(trx, { stream: `user:${actor.userId}`, actor: auditActor(actor), action: 'auth.2fa_disabled', at: now });
   });
 }

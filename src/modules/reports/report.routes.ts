@@ -5,7 +5,7 @@ import { errorResponses } from '../../platform/http/schemas.js';
 import { requireSignedIn } from '../auth/auth.hooks.js';
 import { presentReport } from './report.presenter.js';
 import { intakeBodySchema, intakeResponseSchema, messageBodySchema, projectParamsSchema, reportParamsSchema, reportResponseSchema } from './report.schemas.js';
-import { getReportAudit, getReportFor, postMessage, submitReport } from './report.service.js';
+import { getReportAudit, getReportFor, postMessage, replaceAccessToken, revokeAccessToken, submitReport } from './report.service.js';
 
 export async function reportRoutes(app: ZodApp, context: AppContext): Promise<void> {
   app.post('/api/v1/projects/:project/reports', {
@@ -19,7 +19,7 @@ export async function reportRoutes(app: ZodApp, context: AppContext): Promise<vo
       response: { 201: intakeResponseSchema, ...errorResponses(400, 404, 413, 415) },
     },
     handler: async (request, reply) => {
-      const result = await submitReport(context, request.params.project, request.body);
+      const result = await submitReport(context, request.params.project, request.body, 'api', request.actor.origin);
       return reply.status(201).send(result);
     },
   });
@@ -64,7 +64,31 @@ export async function reportRoutes(app: ZodApp, context: AppContext): Promise<vo
     handler: async (request) => ({ items: await getReportAudit(context, requireSignedIn(request, 'reports:read'), request.params.id) }),
   });
 
+  app.post('/api/v1/reports/:id/access-token', {
+    schema: {
+      tags: ['reports'],
+      summary: "Replace the reporter's access token (reporter or team); the old one stops working, the new one is shown once",
+      params: reportParamsSchema,
+      response: { 201: z.object({ accessToken: z.string(), statusUrl: z.string() }), ...errorResponses(401, 403, 404) },
+    },
+    handler: async (request, reply) => reply.status(201).send(await replaceAccessToken(context, requireSignedIn(request, 'reports:write'), request.params.id)),
+  });
+
+  app.delete('/api/v1/reports/:id/access-token', {
+    schema: {
+      tags: ['reports'],
+      summary: "Revoke the reporter's access token (reporter or team)",
+      params: reportParamsSchema,
+      response: { 204: z.null(), ...errorResponses(401, 403, 404) },
+    },
+    handler: async (request, reply) => {
+      await revokeAccessToken(context, requireSignedIn(request, 'reports:write'), request.params.id);
+      return reply.status(204).send(null);
+    },
+  });
+
   app.post('/api/v1/reports/:id/messages', {
+    bodyLimit: 256 * 1024,
     schema: {
       tags: ['reports'],
       summary: 'Post to the thread: reporter and team messages, or team-only internal notes',

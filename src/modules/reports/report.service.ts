@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../../context.js';
+import type { Tx } from '../../platform/db/database.js';
 import { uuidv7 } from '../../platform/crypto/ids.js';
 import { generateToken, hashToken } from '../../platform/crypto/tokens.js';
 import { AppError, notFound, validationFailed } from '../../platform/errors.js';
-import type { Actor } from '../access/actor.js';
+import type { Actor, RequestOrigin } from '../access/actor.js';
 import { canReport } from '../access/report.policy.js';
-import { appendAudit, auditRow, findAuditEvents, type AuditActor } from '../audit/audit.repository.js';
+import { auditActor } from '../audit/audit-actor.js';
+import { appendAudit, auditRow, findAuditEvents } from '../audit/audit.repository.js';
 import { findUserNames } from '../auth/user.repository.js';
 import { enqueueOutbox, outboxRow } from '../notifications/outbox.repository.js';
 import { ALWAYS_REQUIRED_FIELDS, type ProjectPolicy } from '../policy/policy.schema.js';
@@ -45,7 +47,13 @@ function checkRequiredFields(project: ProjectPolicy, body: IntakeBody): void {
 }
 
 /** Takes a private report from anyone. The access token is returned once and stored only as a hash. */
-export async function submitReport(context: AppContext, projectSlug: string, body: IntakeBody, source: 'api' | 'web' | 'email' = 'api'): Promise<IntakeResult> {
+export async function submitReport(
+  context: AppContext,
+  projectSlug: string,
+  body: IntakeBody,
+  source: 'api' | 'web' | 'email' = 'api',
+  origin?: RequestOrigin,
+): Promise<IntakeResult> {
   const project = getProjectOrThrow(context, projectSlug);
   checkRequiredFields(project, body);
   const id = randomUUID();
@@ -78,7 +86,7 @@ export async function submitReport(context: AppContext, projectSlug: string, bod
       next_due_at: deadlines.nextDueAt,
     },
     // The first entry of the report's own stream.
-    audit: auditRow({ stream: `report:${id}`, actor: { type: 'reporter', id: null }, action: 'report.received', data: { project: project.slug, source }, at: now }, 1),
+    audit: auditRow({ stream: `report:${id}`, actor: { type: 'reporter', id, name: 'reporter', ip: origin?.ip ?? null, userAgent: origin?.userAgent ?? null, authMethod: origin?.authMethod ?? 'none' }, action: 'report.received', data: { project: project.slug, source }, at: now }, 1),
     deadlines: deadlineRows(id, deadlines.deadlines),
     outbox: outboxRow({ topic: 'report.received', dedupeKey: `report.received:${id}`, payload: { reportId: id, project: project.slug }, at: now }),
   });
@@ -116,11 +124,7 @@ export async function getReportAudit(context: AppContext, actor: Actor, id: stri
   }));
 }
 
-export function auditActor(actor: Actor): AuditActor {
-  if (actor.kind === 'user') return { type: 'user', id: actor.userId };
-  if (actor.kind === 'reporter') return { type: 'reporter', id: null };
-  return { type: 'system', id: null };
-}
+export { auditActor };
 
 /**
  * A message in the report's thread. A reporter answering while the team waits for information
@@ -171,3 +175,35 @@ export async function postMessage(context: AppContext, actor: Actor, id: string,
 }
 
 export type { ReportState };
+
+async function lockForTokenChange(trx: Tx, actor: Actor, id: string) {
+  const report = await lockReport(trx, id);
+  const ref = report && { id: report.id, projectSlug: report.project_slug };
+  if (!report || !ref || !canReport(actor, 'read', ref)) throw notFound('REPORT_NOT_FOUND', 'report');
+  if (!canReport(actor, 'manageAccessToken', ref)) throw new AppError('FORBIDDEN', 'Your role on this project does not allow this.');
+  return report;
+}
+
+/**
+ * Replaces the reporter's access token: the reporter rotating their own link, or a maintainer issuing a
+ * new one for a reporter who lost theirs. The old token stops working at once; the new one is shown once.
+ */
+export async function replaceAccessToken(context: AppContext, actor: Actor, id: string): Promise<{ accessToken: string; statusUrl: string }> {
+  const accessToken = generateToken('reporter');
+  const now = context.clock.now();
+  await context.db.transaction().execute(async (trx) => {
+    const report = await lockForTokenChange(trx, actor, id);
+    await updateReport(trx, report.id, { access_token_hash: hashToken(accessToken), access_token_revoked_at: null, updated_at: now });
+    await appendAudit(trx, { stream: `report:${report.id}`, actor: auditActor(actor), action: 'report.access_token_replaced', at: now });
+  });
+  return { accessToken, statusUrl: `${context.config.publicUrl}/r/${id}#${accessToken}` };
+}
+
+export async function revokeAccessToken(context: AppContext, actor: Actor, id: string): Promise<void> {
+  const now = context.clock.now();
+  await context.db.transaction().execute(async (trx) => {
+    const report = await lockForTokenChange(trx, actor, id);
+    await updateReport(trx, report.id, { access_token_revoked_at: now, updated_at: now });
+    await appendAudit(trx, { stream: `report:${report.id}`, actor: auditActor(actor), action: 'report.access_token_revoked', at: now });
+  });
+}

@@ -38,6 +38,7 @@ export async function triageRoutes(app: ZodApp, context: AppContext): Promise<vo
   });
 
   app.post('/api/v1/reports/:id/transitions', {
+    bodyLimit: 64 * 1024,
     schema: {
       tags: ['triage'],
       summary: 'Move a report to another state',
@@ -53,6 +54,7 @@ export async function triageRoutes(app: ZodApp, context: AppContext): Promise<vo
   });
 
   app.patch('/api/v1/reports/:id', {
+    bodyLimit: 64 * 1024,
     schema: {
       tags: ['triage'],
       summary: 'Set severity, CVSS 3.1/4.0 vectors, handler and backup handler',

@@ -117,6 +117,10 @@ export type AuditEventsTable = {
   reason: string | null;
   data: Json<Record<string, unknown>>;
   occurred_at: Timestamp;
+  actor_name: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  auth_method: string | null;
   prev_hash: string | null;
   hash: string | null;
 };

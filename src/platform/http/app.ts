@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import fastifyCookie from '@fastify/cookie';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawReplyDefaultExpression, type RawRequestDefaultExpression, type RawServerDefault } from 'fastify';
@@ -5,6 +6,7 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTyp
 import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { installAuthentication } from '../../modules/auth/auth.hooks.js';
+import { auditRoutes } from '../../modules/audit/audit.routes.js';
 import { accountRoutes } from '../../modules/auth/account.routes.js';
 import { authRoutes } from '../../modules/auth/auth.routes.js';
 import { policyRoutes } from '../../modules/policy/policy.routes.js';
@@ -21,7 +23,7 @@ export type ZodApp = FastifyInstance<RawServerDefault, RawRequestDefaultExpressi
 export type AppOptions = { logger?: boolean | object };
 
 /** Every feature module contributes its routes here; nothing else registers routes. */
-const ROUTE_MODULES: ((app: ZodApp, context: AppContext) => Promise<void>)[] = [policyRoutes, securityMdRoutes, securityTxtRoutes, authRoutes, accountRoutes, reportRoutes, triageRoutes];
+const ROUTE_MODULES: ((app: ZodApp, context: AppContext) => Promise<void>)[] = [policyRoutes, securityMdRoutes, securityTxtRoutes, authRoutes, accountRoutes, auditRoutes, reportRoutes, triageRoutes];
 
 export type RouteEntry = { method: string; url: string };
 
@@ -41,6 +43,7 @@ export async function buildApp(context: AppContext, options: AppOptions = {}): P
     trustProxy: context.config.trustProxy,
     // Report ids and tokens never go into URLs' query strings we log; keep request ids short.
     requestIdHeader: false,
+    genReqId: () => randomUUID(),
   }).withTypeProvider<ZodTypeProvider>();
 
   const routeTable: RouteEntry[] = [];

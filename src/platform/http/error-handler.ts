@@ -53,12 +53,13 @@ export function installErrorHandler(app: FastifyInstance): void {
     } else if (isDatabaseUnavailable(error)) {
       status = 503;
       request.log.error({ err: error }, 'database unavailable');
-      body = { error: { code: 'DATABASE_UNAVAILABLE', message: 'The database is unavailable; try again shortly.' } };
+      body = { error: { code: 'DATABASE_UNAVAILABLE', message: 'The database is unavailable; try again shortly.', requestId: request.id } };
       void reply.header('retry-after', '5');
     } else {
       status = 500;
       request.log.error({ err: error, serialization: isResponseSerializationError(error) }, 'unhandled error');
-      body = { error: { code: 'INTERNAL_ERROR', message: 'Something went wrong on our side; the error has been logged.' } };
+      // The request id lets an operator find the logged details; nothing internal goes to the client.
+      body = { error: { code: 'INTERNAL_ERROR', message: 'Something went wrong on our side; the error has been logged.', requestId: request.id } };
     }
     return reply.status(status).send(body);
   });
