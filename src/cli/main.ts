@@ -1,9 +1,12 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, loadConfig } from '../config/config.js';
 import { StartupError } from '../bootstrap.js';
-import { DataDirInUseError } from '../platform/db/data-dir-lock.js';
+import { DataDirError } from '../platform/db/data-dir-lock.js';
+import { NewerDatabaseError } from '../platform/db/database.js';
 import { AppError } from '../platform/errors.js';
 import { auditVerifyCommand } from './audit.command.js';
+import { backupCommand, restoreCommand } from './backup.command.js';
+import { keysGenerateCommand, keysRotateCommand } from './keys.command.js';
 import { migrateCommand } from './migrate.command.js';
 import { policyLintCommand, policyRenderCommand } from './policy-docs.command.js';
 import { policyImportCommand } from './policy-import.command.js';
@@ -23,7 +26,7 @@ export type Command = {
   run(args: { values: Record<string, string | boolean | undefined>; positionals: string[] }, io: Io): Promise<number>;
 };
 
-const COMMANDS: Command[] = [serveCommand, migrateCommand, policyCheckCommand, policyRenderCommand, policyLintCommand, policyImportCommand, securityTxtCheckCommand, userAddCommand, auditVerifyCommand];
+const COMMANDS: Command[] = [serveCommand, migrateCommand, policyCheckCommand, policyRenderCommand, policyLintCommand, policyImportCommand, securityTxtCheckCommand, userAddCommand, auditVerifyCommand, keysRotateCommand, keysGenerateCommand, backupCommand, restoreCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length));
@@ -89,7 +92,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
   try {
     return await command.run({ values: parsed.values as Record<string, string | boolean | undefined>, positionals: parsed.positionals }, io);
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof StartupError || error instanceof DataDirInUseError) {
+    if (error instanceof ConfigError || error instanceof StartupError || error instanceof DataDirError || error instanceof NewerDatabaseError) {
       io.err(error.message);
       return 1;
     }

@@ -78,6 +78,7 @@ export const policyLintCommand: Command = {
     const file = positionals[0]!;
     let text: string;
     try {
+      // eslint-disable-next-line security/detect-non-literal-fs-filename -- FILE is the command-line argument of the operator running the CLI
       text = file === '-' ? await io.readStdin() : await readFile(file, 'utf8');
     } catch (error) {
       io.err(`embargo policy lint: cannot read ${file} (${(error as Error).message})`);

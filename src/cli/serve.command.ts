@@ -2,6 +2,8 @@ import { loadConfig } from '../config/config.js';
 import { startServer } from '../main.js';
 import type { Command } from './main.js';
 
+const SHUTDOWN_TIMEOUT_MS = 20_000;
+
 export const serveCommand: Command = {
   name: 'serve',
   summary: 'Run the Embargo server (web, worker and scheduler roles as EMBARGO_ROLES says)',
@@ -23,6 +25,12 @@ export const serveCommand: Command = {
         }
         stopping = true;
         io.out(`${signal} received: finishing requests in flight, then stopping.`);
+        // Bounded: a request or job that does not finish in time must not keep the process alive.
+        const deadline = setTimeout(() => {
+          io.err(`Still busy after ${SHUTDOWN_TIMEOUT_MS / 1000} s: exiting now.`);
+          process.exit(1);
+        }, SHUTDOWN_TIMEOUT_MS);
+        deadline.unref();
         server.stop().then(resolve, (error: unknown) => {
           io.err(`Error while stopping: ${(error as Error).message}`);
           resolve();

@@ -62,6 +62,9 @@ const settingsSchema = z.object({
   requireHttps: booleanSchema.optional(),
   secureCookies: booleanSchema.optional(),
   trustProxy: booleanSchema.default(false),
+  /** Serve Prometheus metrics at /metrics (on https only with a token). */
+  metrics: booleanSchema.default(true),
+  metricsToken: z.string().min(16, 'expected at least 16 characters').optional(),
   /** The built web app (`npm run build` writes it); its pages answer 503 while it is missing. */
   webDist: z.string().min(1).optional(),
   /** Outgoing mail relay (notifications); without it no mail is sent. */
@@ -88,6 +91,8 @@ const settingsSchema = z.object({
   outboxMaxAttempts: z.coerce.number().int().min(1).default(30),
   /** How long a breached deadline stays with its handler and backup before all maintainers hear of it. */
   slaEscalationHours: z.coerce.number().min(0).default(24),
+  /** Webhooks to loopback, private and link-local addresses are refused unless this is set (SSRF). */
+  webhookAllowPrivate: booleanSchema.default(false),
 });
 
 /** Environment variable for each setting; the optional settings file uses the setting names themselves. */
@@ -116,6 +121,8 @@ const ENV_NAMES: Record<keyof z.input<typeof settingsSchema>, string> = {
   requireHttps: 'EMBARGO_REQUIRE_HTTPS',
   secureCookies: 'EMBARGO_SECURE_COOKIES',
   trustProxy: 'EMBARGO_TRUST_PROXY',
+  metrics: 'EMBARGO_METRICS',
+  metricsToken: 'EMBARGO_METRICS_TOKEN',
   webDist: 'EMBARGO_WEB_DIST',
   smtpUrl: 'EMBARGO_SMTP_URL',
   mailDomain: 'EMBARGO_MAIL_DOMAIN',
@@ -129,6 +136,7 @@ const ENV_NAMES: Record<keyof z.input<typeof settingsSchema>, string> = {
   outboxIntervalMs: 'EMBARGO_OUTBOX_INTERVAL_MS',
   outboxMaxAttempts: 'EMBARGO_OUTBOX_MAX_ATTEMPTS',
   slaEscalationHours: 'EMBARGO_SLA_ESCALATION_HOURS',
+  webhookAllowPrivate: 'EMBARGO_WEBHOOK_ALLOW_PRIVATE',
 };
 const DEFAULT_WEB_DIST = fileURLToPath(new URL('../../web/dist', import.meta.url));
 export const SETTINGS_FILE_ENV = 'EMBARGO_SETTINGS_FILE';
@@ -156,6 +164,7 @@ type Env = Record<string, string | undefined>;
 function readSettingsFile(file: string): Record<string, unknown> {
   let text: string;
   try {
+    // eslint-disable-next-line security/detect-non-literal-fs-filename -- the settings file is named by the operator (EMBARGO_SETTINGS_FILE), never by a request
     text = readFileSync(file, 'utf8');
   } catch (error) {
     throw new ConfigError(`${SETTINGS_FILE_ENV}=${file}: cannot read the settings file (${(error as Error).message})`);

@@ -20,8 +20,25 @@ export const ERRORS = {
   NOT_FOUND: 404,
   PROJECT_NOT_FOUND: 404,
   REPORT_NOT_FOUND: 404,
+  ADVISORY_NOT_FOUND: 404,
   INVALID_TRANSITION: 409,
   CONFLICT: 409,
+  /** An advisory is drafted from an accepted report only: triaged, fix in progress or fixed. */
+  REPORT_NOT_ACCEPTED: 409,
+  /** The report already has its advisory. */
+  ADVISORY_EXISTS: 409,
+  /** Publish a draft, withdraw a published advisory, schedule only a draft: anything else is refused. */
+  INVALID_ADVISORY_STATE: 409,
+  /** The advisory lacks what publication needs (title, a description, an affected package). */
+  ADVISORY_INCOMPLETE: 409,
+  /** A CVE JSON 5 record needs a reserved CVE id; cve5 export of an advisory without one. */
+  CVE_ID_REQUIRED: 409,
+  /** The project's policy names no CNA (advisories.cna), so no CVE record can be written. */
+  CNA_NOT_CONFIGURED: 409,
+  /** The format cannot say what the advisory says (e.g. OSV and a generic package). */
+  EXPORT_NOT_EXPRESSIBLE: 409,
+  /** The exported document fails the format's official schema or mandatory tests. */
+  EXPORT_INVALID: 409,
   TWO_FACTOR_ALREADY_ENABLED: 409,
   TWO_FACTOR_NOT_ENABLED: 409,
   PAYLOAD_TOO_LARGE: 413,
@@ -48,7 +65,7 @@ export class AppError extends Error {
   }
 }
 
-export function notFound(code: 'NOT_FOUND' | 'PROJECT_NOT_FOUND' | 'REPORT_NOT_FOUND', what: string): AppError {
+export function notFound(code: 'NOT_FOUND' | 'PROJECT_NOT_FOUND' | 'REPORT_NOT_FOUND' | 'ADVISORY_NOT_FOUND', what: string): AppError {
   return new AppError(code, `${what} not found`);
 }
 

@@ -109,6 +109,7 @@ describe('audit log API', () => {
       const admin = await t.user('admin');
       const projectAdmin = await t.user('admin', 'alpha');
       const report = (await t.app.inject({ method: 'POST', url: '/api/v1/projects/alpha/reports', payload: { title: 't', description: 'd', stepsToReproduce: 's' }, headers: { 'user-agent': 'curl/8.0' }, remoteAddress: '198.51.100.20' })).json();
+      t.clock.advance(1000);
       await t.app.inject({ method: 'POST', url: `/api/v1/reports/${report.id}/transitions`, headers: { ...bearer(admin.token), 'user-agent': 'embargo-test' }, payload: { to: 'acknowledged', reason: 'on it' } });
       const page = await t.app.inject({ method: 'GET', url: `/api/v1/audit?stream=report:${report.id}`, headers: bearer(admin.token) });
       assert.equal(page.statusCode, 200, page.body);

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { existsSync } from 'node:fs';
 import { sql } from 'kysely';
+import { DEFAULT_CORPUS_DIR } from '../../src/modules/exports/schema-validation.js';
 import { bearer, createTestApp, TEST_PASSWORD, type TestApp } from '../support/test-app.js';
 
 /**
@@ -33,12 +35,25 @@ const onReportA = (reporterA: Expect, viewer: Expect, writer: Expect): Record<Ac
   admin: writer,
 });
 const reportA = ({ reportA: id }: { reportA: string }) => ({ id });
+/** An alpha advisory: `viewer` and `writer` for alpha's team, `outsider` for beta's maintainer, `stranger` for the rest. */
+const onAdvisory = (viewer: Expect, writer: Expect, outsider: Expect, stranger: Expect): Record<ActorName, Expect> => ({
+  anonymous: stranger,
+  reporterA: stranger,
+  reporterB: stranger,
+  viewer,
+  otherMaintainer: outsider,
+  maintainer: writer,
+  admin: writer,
+});
+const advisories = { draft: '', incomplete: '' };
+const EXPORT_OK: Expect = existsSync(DEFAULT_CORPUS_DIR) ? 200 : '500:INTERNAL_ERROR';
 const someId = () => ({ id: '00000000-0000-4000-8000-000000000000' });
 
 const MATRIX: Record<string, Rule> = {
   'GET /healthz': { expect: all(200) },
   'GET /readyz': { expect: all(200) },
   'GET /openapi.json': { expect: all(200) },
+  'GET /metrics': { expect: all(200) },
   'GET /api/v1/projects': { expect: all(200) },
   'GET /api/v1/projects/:project': { params: () => ({ project: 'alpha' }), expect: all(200) },
   'GET /p/:project/SECURITY.md': { params: () => ({ project: 'alpha' }), expect: all(200) },
@@ -69,9 +84,68 @@ const MATRIX: Record<string, Rule> = {
   'POST /api/v1/reports/:id/messages': { params: reportA, body: { body: 'hello' }, expect: onReportA(201, '403:FORBIDDEN', 201) },
   'POST /api/v1/reports/:id/transitions': { params: reportA, body: { to: 'acknowledged' }, expect: onReportA('403:FORBIDDEN', '403:FORBIDDEN', 200) },
   'PATCH /api/v1/reports/:id': { params: reportA, body: { severity: 'high' }, expect: onReportA('403:FORBIDDEN', '403:FORBIDDEN', 200) },
+  // Advisories (src/modules/advisories): drafts exist for their project's team only; everyone else gets
+  // the 404 an unknown id gets. `draft` is complete, `incomplete` cannot be published (so refusals show).
+  'POST /api/v1/projects/:project/advisories': { params: () => ({ project: 'alpha' }), body: { title: 'matrix' }, expect: onAdvisory('403:FORBIDDEN', 201, '403:FORBIDDEN', 401) },
+  'POST /api/v1/reports/:id/advisory': { params: reportA, body: {}, expect: onAdvisory('403:FORBIDDEN', '409:REPORT_NOT_ACCEPTED', '404:REPORT_NOT_FOUND', 401) },
+  'GET /api/v1/advisories': { expect: all(200) },
+  'GET /api/v1/advisories/:id': { params: () => ({ id: advisories.draft }), expect: onAdvisory(200, 200, '404:ADVISORY_NOT_FOUND', '404:ADVISORY_NOT_FOUND') },
+  'PATCH /api/v1/advisories/:id': { params: () => ({ id: advisories.draft }), body: { summary: 'matrix edit' }, expect: onAdvisory('403:FORBIDDEN', 200, '404:ADVISORY_NOT_FOUND', 401) },
+  'POST /api/v1/advisories/:id/publish': { params: () => ({ id: advisories.incomplete }), expect: onAdvisory('403:FORBIDDEN', '409:ADVISORY_INCOMPLETE', '404:ADVISORY_NOT_FOUND', 401) },
+  'POST /api/v1/advisories/:id/withdraw': { params: () => ({ id: advisories.incomplete }), body: { reason: 'matrix' }, expect: onAdvisory('403:FORBIDDEN', '409:INVALID_ADVISORY_STATE', '404:ADVISORY_NOT_FOUND', 401) },
+  // The OSV export of a draft is validated against the corpus schema; without the corpus it cannot be checked (500).
+  'GET /api/v1/advisories/:id/export': { params: () => ({ id: advisories.draft }), expect: onAdvisory(EXPORT_OK, EXPORT_OK, '404:ADVISORY_NOT_FOUND', '404:ADVISORY_NOT_FOUND') },
+  'GET /p/:project/advisories': { params: () => ({ project: 'alpha' }), expect: all(200) },
+  'GET /p/:project/advisories/:id': { params: () => ({ project: 'alpha', id: advisories.draft }), expect: all('404:ADVISORY_NOT_FOUND') },
+  'GET /p/:project/advisories.atom': { params: () => ({ project: 'alpha' }), expect: all(200) },
+  'GET /p/:project/advisories.rss': { params: () => ({ project: 'alpha' }), expect: all(200) },
+  'GET /advisories.atom': { expect: all(200) },
+  'GET /advisories.rss': { expect: all(200) },
+  'GET /p/:project/hall-of-fame': { params: () => ({ project: 'alpha' }), expect: all(200) },
+  'GET /api/v1/hall-of-fame': { expect: all(200) },
+  'GET /p/:project/CHANGELOG.md': { params: () => ({ project: 'alpha' }), expect: all(200) },
+  'POST /v1/query': { body: { package: { name: 'alpha', ecosystem: 'PyPI' }, version: '0.1' }, expect: all(200) },
+  'POST /v1/querybatch': { body: { queries: [{ package: { purl: 'pkg:pypi/alpha@0.1' } }] }, expect: all(200) },
+  'GET /v1/vulns/:id': { params: () => ({ id: `x_${advisories.draft}` }), expect: all('404:ADVISORY_NOT_FOUND') },
+  'GET /osv/all.json': { expect: all(200) },
+  'GET /osv/:id.json': { params: () => ({ id: `x_${advisories.draft}` }), expect: all('404:ADVISORY_NOT_FOUND') },
+  'GET /osv/:ecosystem/all.zip': { params: () => ({ ecosystem: 'PyPI' }), expect: all(200) },
+  'GET /.well-known/csaf/provider-metadata.json': { expect: all(200) },
+  'GET /.well-known/csaf/white/': { expect: all(200) },
+  'GET /.well-known/csaf/white/index.txt': { expect: all(200) },
+  'GET /.well-known/csaf/white/changes.csv': { expect: all(200) },
+  'GET /.well-known/csaf/white/:year/': { params: () => ({ year: '2026' }), expect: all('404:NOT_FOUND') },
+  'GET /.well-known/csaf/white/:year/:file': { params: () => ({ year: '2026', file: `${advisories.draft.toLowerCase()}.json` }), expect: all('404:NOT_FOUND') },
+  'GET /api/v1/metrics': { expect: users(200) },
+  'GET /api/v1/metrics.csv': { expect: users(200) },
+  'GET /api/v1/projects/:project/handlers': { params: () => ({ project: 'alpha' }), expect: { ...users(200), otherMaintainer: '404:PROJECT_NOT_FOUND' } },
+  'GET /api/v1/projects/:project/settings': { params: () => ({ project: 'alpha' }), expect: { ...users(200), otherMaintainer: '404:PROJECT_NOT_FOUND' } },
+  // The web app's pages are public shells (test/fixtures/web-dist); what they show comes from the API above.
+  'GET /': { expect: all(200) },
+  'GET /login': { expect: all(200) },
+  'GET /p/:project': { params: () => ({ project: 'alpha' }), expect: all(200) },
+  'GET /r/:id': { params: reportA, expect: all(200) },
+  'GET /team': { expect: all(200) },
+  'GET /team/reports/:id': { params: reportA, expect: all(200) },
+  'GET /team/metrics': { expect: all(200) },
+  'GET /team/projects/:project': { params: () => ({ project: 'alpha' }), expect: all(200) },
+  'GET /team/account': { expect: all(200) },
+  'GET /assets/:file': { params: () => ({ file: 'app-test1234.js' }), expect: all(200) },
+  'GET /favicon.svg': { expect: all(200) },
+  // Advisory subscriptions are public (double opt-in); their links carry the subscription's token.
+  'POST /api/v1/projects/:project/subscriptions': { params: () => ({ project: 'alpha' }), body: { email: 'subscriber@example.org' }, expect: all(202) },
+  'GET /api/v1/subscriptions/:token/confirm': { params: () => ({ token: 'sub_unknown' }), expect: all('404:NOT_FOUND') },
+  'POST /api/v1/subscriptions/:token/confirm': { params: () => ({ token: 'sub_unknown' }), expect: all('404:NOT_FOUND') },
+  'GET /api/v1/subscriptions/:token/unsubscribe': { params: () => ({ token: 'sub_unknown' }), expect: all('404:NOT_FOUND') },
+  'POST /api/v1/subscriptions/:token/unsubscribe': { params: () => ({ token: 'sub_unknown' }), expect: all('404:NOT_FOUND') },
+  // Webhooks send events outside: admins manage them, maintainers read them.
+  'GET /api/v1/projects/:project/webhooks': { params: () => ({ project: 'alpha' }), expect: { ...users(200), viewer: '403:FORBIDDEN', otherMaintainer: '404:PROJECT_NOT_FOUND' } },
+  'POST /api/v1/projects/:project/webhooks': { params: () => ({ project: 'alpha' }), body: { url: 'https://hooks.example.org/embargo' }, expect: { ...users('403:FORBIDDEN'), otherMaintainer: '404:PROJECT_NOT_FOUND', admin: 201 } },
+  'DELETE /api/v1/projects/:project/webhooks/:id': { params: () => ({ project: 'alpha', ...someId() }), expect: { ...users('403:FORBIDDEN'), otherMaintainer: '404:PROJECT_NOT_FOUND', admin: '404:NOT_FOUND' } },
+  'GET /api/v1/projects/:project/webhooks/:id/deliveries': { params: () => ({ project: 'alpha', ...someId() }), expect: { ...users('404:NOT_FOUND'), viewer: '403:FORBIDDEN', otherMaintainer: '404:PROJECT_NOT_FOUND' } },
 };
 
-const TABLES = ['users', 'memberships', 'sessions', 'reports', 'report_pauses', 'messages', 'deadlines', 'audit_events', 'outbox', 'refresh_tokens', 'api_tokens', 'login_throttle', 'user_totp', 'audit_seals'];
+const TABLES = ['users', 'memberships', 'sessions', 'reports', 'report_pauses', 'messages', 'deadlines', 'audit_events', 'outbox', 'refresh_tokens', 'api_tokens', 'login_throttle', 'user_totp', 'audit_seals', 'advisories', 'advisory_counters', 'advisory_reports', 'advisory_revisions', 'advisory_packages', 'reply_tokens', 'inbound_mail', 'report_attachments', 'subscribers', 'webhooks', 'webhook_deliveries'];
 
 describe('authorization matrix', () => {
   let t: TestApp;
@@ -82,6 +156,13 @@ describe('authorization matrix', () => {
     t = await createTestApp();
     reporterB = (await t.app.inject({ method: 'POST', url: '/api/v1/projects/alpha/reports', payload: { title: 'b', description: 'd', stepsToReproduce: 's' } })).json().accessToken;
     fixedUsers = await makeUsers();
+    const draft = async (body: object) => {
+      const response = await t.app.inject({ method: 'POST', url: '/api/v1/projects/alpha/advisories', headers: bearer(fixedUsers.admin!), payload: body });
+      assert.equal(response.statusCode, 201, response.body);
+      return response.json().id as string;
+    };
+    advisories.draft = await draft({ title: 'Matrix draft', summary: 's', affected: [{ package: 'alpha', ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '0.4.3' }] }] }] });
+    advisories.incomplete = await draft({ title: 'Matrix incomplete draft' });
   });
   after(() => t.close());
 

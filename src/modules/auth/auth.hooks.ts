@@ -13,6 +13,10 @@ declare module 'fastify' {
   interface FastifyRequest {
     actor: Actor;
   }
+  interface FastifyContextConfig {
+    /** The route checks its own credential (e.g. the metrics token) and ignores Embargo sign-ins. */
+    skipAuthentication?: boolean;
+  }
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -25,6 +29,10 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 export function installAuthentication(app: FastifyInstance, context: AppContext): void {
   app.decorateRequest('actor', null as never);
   app.addHook('preHandler', async (request) => {
+    if (request.routeOptions.config.skipAuthentication) {
+      request.actor = { kind: 'anonymous' };
+      return;
+    }
     const header = request.headers.authorization;
     const bearer = header?.match(/^Bearer\s+(\S+)$/i)?.[1] ?? null;
     if (header !== undefined && bearer === null) throw new AppError('UNAUTHENTICATED', 'Use "Authorization: Bearer <token>".');

@@ -2,8 +2,8 @@ import { AppError } from '../../platform/errors.js';
 
 /**
  * Why an advisory cannot be exported as asked. These are conflicts with the advisory's current state
- * (fix the advisory, then export again), so they map to 409 through the shared catalogue; `reason` tells
- * clients which one without parsing messages.
+ * (fix the advisory, then export again): 409 with a code of their own from the shared catalogue
+ * (CVE_ID_REQUIRED, EXPORT_NOT_EXPRESSIBLE); `reason` repeats which one.
  */
 export type ExportFailure = 'CVE_ID_REQUIRED' | 'NOT_EXPRESSIBLE';
 
@@ -15,7 +15,7 @@ export class ExportError extends AppError {
     readonly format: 'osv' | 'cve5' | 'csaf',
     message: string,
   ) {
-    super('CONFLICT', message, { reason, format });
+    super(reason === 'CVE_ID_REQUIRED' ? 'CVE_ID_REQUIRED' : 'EXPORT_NOT_EXPRESSIBLE', message, { reason, format });
   }
 }
 

@@ -137,6 +137,7 @@ export function lintOsv(record: Record<string, unknown>): ValidationIssue[] {
     if (!isObject(entry)) return;
     const purl = isObject(entry.package) ? entry.package.purl : undefined;
     // Type, namespace/name and optional qualifiers or subpath, but no "@version": OSV purls name a package.
+    // eslint-disable-next-line security/detect-unsafe-regex -- linear: anchored, and the classes around each optional part exclude its delimiter (@ ? #)
     if (typeof purl === 'string' && !/^pkg:[a-z][a-z0-9.+-]*\/[^@?#]+(?:\?[^#]*)?(?:#.*)?$/i.test(purl)) {
       issues.push({ path: `/affected/${index}/package/purl`, rule: 'PKG:003', message: `"${purl}" is not a versionless package URL` });
     }

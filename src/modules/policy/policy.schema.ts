@@ -33,6 +33,7 @@ export type Weekday = (typeof WEEKDAYS)[number];
 
 const slugSchema = z
   .string()
+  // eslint-disable-next-line security/detect-unsafe-regex -- linear: anchored, the optional group runs at most once over a bounded {0,62} class
   .regex(/^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/, 'expected a slug: lower-case letters, digits and dashes, e.g. "my-lib"');
 
 const isoDateSchema = z
@@ -169,6 +170,19 @@ const projectSchema = z.strictObject({
       hallOfFame: true,
     })),
   releaseTypes: z.record(z.string(), z.enum(RELEASE_TYPES)).default({}),
+  /** Advisory identifiers and CVE submission. */
+  advisories: z
+    .strictObject({
+      /** Advisory ids are "<prefix>-<year>-<nnnn>"; by default the project slug in capitals ("MY-LIB-2026-0001"). */
+      idPrefix: z
+        .string()
+        .refine((prefix) => /^[A-Z]/.test(prefix) && prefix.split('-').every((part) => /^[A-Z0-9]+$/.test(part)), 'expected capital letters, digits and single dashes, e.g. "EMB" or "ACME-SA"')
+        .max(20, 'expected at most 20 characters')
+        .optional(),
+      /** The CVE Numbering Authority that assigns this project's CVE ids, for CVE JSON 5 records. */
+      cna: z.strictObject({ orgId: z.uuid('expected the CNA organisation UUID from CVE Services'), shortName: z.string().min(1).max(32) }).optional(),
+    })
+    .optional(),
   /** Assign every new report to this contact's team member as primary handler. */
   primaryHandler: z.email().optional(),
   notes: z.array(z.string()).default([]),

@@ -47,13 +47,16 @@ export async function findMessages(db: Executor, reportId: string, options: { in
   return query.execute();
 }
 
-/** When the team wrote to the reporter: these keep the status-update promise. */
+/**
+ * When the team wrote to the reporter: these keep the status-update promise. So does the automatic
+ * "still working on it" update Embargo posts as a system message when nobody wrote in time.
+ */
 export async function findTeamMessageTimes(db: Executor, reportId: string): Promise<Date[]> {
   const rows = await db
     .selectFrom('messages')
     .select('created_at')
     .where('report_id', '=', reportId)
-    .where('author_type', '=', 'team')
+    .where('author_type', 'in', ['team', 'system'])
     .where('internal', '=', false)
     .orderBy('created_at')
     .execute();

@@ -20,6 +20,7 @@ export async function reportRoutes(app: ZodApp, context: AppContext): Promise<vo
     },
     handler: async (request, reply) => {
       const result = await submitReport(context, request.params.project, request.body, 'api', request.actor.origin);
+      context.metrics?.reportsReceived.inc({ project: request.params.project, source: 'api' });
       return reply.status(201).send(result);
     },
   });

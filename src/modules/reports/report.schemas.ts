@@ -23,6 +23,12 @@ export const intakeBodySchema = z.strictObject({
   suggestedFix: text(50_000).optional(),
   credit: creditSchema.optional(),
   contactEmail: z.email('must be an email address').max(320).optional(),
+  /** Mail to contactEmail is then encrypted to this key. Checked for shape only: a bad key is reported when mail is sent. */
+  pgpPublicKey: z
+    .string()
+    .max(100_000, 'must be at most 100000 characters')
+    .includes('-----BEGIN PGP PUBLIC KEY BLOCK-----', { message: 'must be an ASCII-armored OpenPGP public key' })
+    .optional(),
 });
 export type IntakeBody = z.output<typeof intakeBodySchema>;
 

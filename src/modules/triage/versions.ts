@@ -104,6 +104,7 @@ function parseSemver(text: string): SemVer | null {
 // qualifiers whose meaning is certain are accepted; their normalised names sort in Maven's order
 // (alpha < beta < milestone < rc < snapshot < release). A fourth number ("1.2.3.4") is refused rather
 // than dropped as semver.coerce would, since dropping it would make 1.2.3.4 equal to 1.2.3.
+// eslint-disable-next-line security/detect-unsafe-regex -- linear: anchored, numbers are separated by literal dots and letters and digits cannot overlap
 const LENIENT_VERSION = /^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:[-.]?([a-z]+)[-.]?(\d+)?)?$/i;
 const QUALIFIERS: Record<string, string | null> = {
   alpha: 'alpha', a: 'alpha', beta: 'beta', b: 'beta', milestone: 'milestone', m: 'milestone',
@@ -161,7 +162,9 @@ function explainPep(text: string): PepVersion | null {
 }
 
 const PEP_CLAUSE = /^(===|~=|==|!=|<=|>=|<|>)\s*(\S+)$/;
+// eslint-disable-next-line security/detect-unsafe-regex -- linear: anchored, each repeat starts with a literal dot
 const RELEASE_ONLY = /^v?\d+(?:\.\d+)*$/i;
+// eslint-disable-next-line security/detect-unsafe-regex -- linear: anchored, each repeat starts with a literal dot and digits cannot match [xX*]
 const LINE = /^v?(\d+(?:\.\d+)*)(?:\.[xX*])+$/;
 const PEP_REASON = 'not a PEP 440 specifier or X.Y.x pattern';
 
@@ -238,6 +241,7 @@ function pepSpec(op: PepOperator, version: string): PepSpec | null {
   if (op === '===') return { op, version, wildcard: false, parsed: null };
   if (version.endsWith('.*')) {
     const base = version.slice(0, -2);
+    // eslint-disable-next-line security/detect-unsafe-regex -- linear: anchored, each repeat starts with a literal dot
     const parsed = /^v?(?:\d+!)?\d+(?:\.\d+)*$/i.test(base) ? explainPep(base) : null;
     return parsed && (op === '==' || op === '!=') ? { op, version: base, wildcard: true, parsed } : null;
   }

@@ -12,9 +12,12 @@ import {
   decryptJson,
   encryptField,
   encryptJson,
+  envelopeKeyId,
+  envelopePrefix,
   loadMasterKey,
   masterKeyFromBytes,
   masterKeyId,
+  rewrapField,
 } from './envelope.js';
 
 const master = masterKeyFromBytes(randomBytes(32));
@@ -207,6 +210,88 @@ describe('keys', () => {
   it('tries every key that shares an id', () => {
     const envelope = encryptField(master, 'x', AAD);
     assert.equal(decryptFieldText([{ id: master.id, key: other.key }, master], envelope, AAD), 'x');
+  });
+});
+
+describe('rewrapField (key rotation)', () => {
+  const third = masterKeyFromBytes(randomBytes(32));
+
+  /** Opens the wrapped data key by hand, as the format comment describes it. */
+  function unwrap(key: Buffer, envelope: string, aad: Aad): Buffer {
+    const [version, keyId] = envelope.split('.');
+    const { wrapped } = segments(envelope);
+    const decipher = createDecipheriv('aes-256-gcm', key, wrapped.subarray(0, 12), { authTagLength: 16 });
+    decipher.setAAD(Buffer.from(JSON.stringify([version, 'wrap', keyId, aad.table, aad.column, aad.id]), 'utf8'));
+    decipher.setAuthTag(wrapped.subarray(wrapped.length - 16));
+    return Buffer.concat([decipher.update(wrapped.subarray(12, wrapped.length - 16)), decipher.final()]);
+  }
+
+  it('moves an envelope to the new key: only the new key is needed afterwards', () => {
+    const before = encryptField(master, 'RCE in login', AAD);
+    const after = rewrapField([master], other, before, AAD);
+    assert.equal(envelopeKeyId(after), other.id);
+    assert.ok(after.startsWith(envelopePrefix(other.id)));
+    assert.equal(decryptFieldText([other], after, AAD), 'RCE in login');
+    assertFails(() => decryptField([master], after, AAD), 'unknown_key');
+  });
+
+  it('keeps the data key, wrapped under the new master key, with fresh nonces', () => {
+    const before = encryptField(master, 'details', AAD);
+    const after = rewrapField([master], other, before, AAD);
+    assert.ok(unwrap(master.key, before, AAD).equals(unwrap(other.key, after, AAD)), 'the same data key');
+    assert.throws(() => unwrap(master.key, after, AAD), 'the old master key no longer opens the wrap');
+    const [old, now] = [segments(before), segments(after)];
+    assert.notDeepEqual(now.wrapped.subarray(0, 12), old.wrapped.subarray(0, 12));
+    assert.notDeepEqual(now.sealed.subarray(0, 12), old.sealed.subarray(0, 12), 'the data is re-sealed with a new nonce');
+    assert.equal(now.sealed.length, old.sealed.length);
+  });
+
+  it('round-trips binary, empty and JSON values', () => {
+    const bytes = randomBytes(300);
+    assert.ok(decryptField([other], rewrapField([master], other, encryptField(master, bytes, AAD), AAD), AAD).equals(bytes));
+    assert.equal(decryptFieldText([other], rewrapField([master], other, encryptField(master, '', AAD), AAD), AAD), '');
+    assert.deepEqual(decryptJson([other], rewrapField([master], other, encryptJson(master, { a: [1, 'ü'] }, AAD), AAD), AAD), { a: [1, 'ü'] });
+  });
+
+  it('stays bound to its location', () => {
+    const after = rewrapField([master], other, encryptField(master, 'x', AAD), AAD);
+    for (const part of ['table', 'column', 'id'] as const) {
+      assertFails(() => decryptField([other], after, { ...AAD, [part]: `${AAD[part]}-other` }), 'authentication_failed');
+    }
+  });
+
+  it('refuses to re-wrap an envelope at the wrong location, with the wrong key or tampered with', () => {
+    const envelope = encryptField(master, 'x', AAD);
+    assertFails(() => rewrapField([master], other, envelope, { ...AAD, id: 'another-row' }), 'authentication_failed');
+    assertFails(() => rewrapField([third], other, envelope, AAD), 'unknown_key');
+    assertFails(() => rewrapField([{ id: master.id, key: third.key }], other, envelope, AAD), 'authentication_failed');
+    const [version, keyId, wrapped, sealed] = envelope.split('.');
+    const flipped = Buffer.from(sealed!, 'base64url');
+    flipped[flipped.length - 1]! ^= 1;
+    assertFails(() => rewrapField([master], other, [version, keyId, wrapped, flipped.toString('base64url')].join('.'), AAD), 'authentication_failed');
+    assertFails(() => rewrapField([master], other, 'emb1.zz.not.valid', AAD), 'malformed');
+    assert.throws(() => rewrapField([master], other, envelope, { ...AAD, id: '' }), TypeError);
+  });
+
+  it('returns an envelope already under the new key unchanged, once it authenticates', () => {
+    const current = encryptField(other, 'x', AAD);
+    assert.equal(rewrapField([master], other, current, AAD), current);
+    assertFails(() => rewrapField([master], other, current, { ...AAD, column: 'elsewhere' }), 'authentication_failed');
+  });
+
+  it('chains over several rotations with a key ring or a lookup function', () => {
+    const first = encryptField(master, 'x', AAD);
+    const second = rewrapField([master], other, first, AAD);
+    const byId = new Map([master, other].map((key) => [key.id, key]));
+    const third_ = rewrapField((id) => byId.get(id), third, second, AAD);
+    assert.equal(decryptFieldText([third], third_, AAD), 'x');
+    assert.equal(envelopeKeyId(third_), third.id);
+  });
+
+  it('reads the key id of an envelope without trusting it', () => {
+    assert.equal(envelopeKeyId(encryptField(master, 'x', AAD)), master.id);
+    for (const text of ['', 'emb1.', 'emb2.0011aabb.a.b', 'emb1.0011AABB.a.b', 'emb1.0011aabb.a']) assert.equal(envelopeKeyId(text), null);
+    assert.throws(() => envelopePrefix('nothex!!'), TypeError);
   });
 });
 

@@ -120,8 +120,7 @@ function candidates(keys: KeyLookup, id: string): MasterKey[] {
   return keys.filter((key) => key.id === id);
 }
 
-export function decryptField(keys: KeyLookup, envelope: string, aad: Aad): Buffer {
-  checkAad(aad);
+function parseEnvelope(envelope: string): { keyId: string; wrapped: Buffer; sealed: Buffer } {
   const parts = typeof envelope === 'string' ? envelope.split('.') : [];
   const [version, keyId, wrappedText, sealedText] = parts;
   if (parts.length !== 4 || version !== VERSION) throw new DecryptionError('malformed', 'not an emb1 envelope');
@@ -131,6 +130,12 @@ export function decryptField(keys: KeyLookup, envelope: string, aad: Aad): Buffe
   if (!wrapped || wrapped.length !== WRAPPED_BYTES || !sealed || sealed.length < NONCE_BYTES + TAG_BYTES) {
     throw new DecryptionError('malformed', 'the envelope segments are not valid');
   }
+  return { keyId, wrapped, sealed };
+}
+
+export function decryptField(keys: KeyLookup, envelope: string, aad: Aad): Buffer {
+  checkAad(aad);
+  const { keyId, wrapped, sealed } = parseEnvelope(envelope);
   const masters = candidates(keys, keyId).filter((master) => master.key.length === KEY_BYTES);
   if (masters.length === 0) throw new DecryptionError('unknown_key', `no master key with id ${keyId} is loaded`);
   for (const master of masters) {
@@ -141,6 +146,56 @@ export function decryptField(keys: KeyLookup, envelope: string, aad: Aad): Buffe
       if (plaintext) return plaintext;
     } finally {
       dataKey.fill(0);
+    }
+  }
+  throw new DecryptionError('authentication_failed', 'the envelope does not authenticate for this key and location');
+}
+
+/** The id of the master key an envelope names, or null when the text is not an emb1 envelope. Authenticates nothing. */
+export function envelopeKeyId(envelope: string): string | null {
+  const parts = typeof envelope === 'string' ? envelope.split('.') : [];
+  return parts.length === 4 && parts[0] === VERSION && KEY_ID.test(parts[1] ?? '') ? parts[1]! : null;
+}
+
+/** How every envelope under the given master key starts, e.g. for a SQL prefix match. */
+export function envelopePrefix(keyId: string): string {
+  if (!KEY_ID.test(keyId)) throw new TypeError('a master key id must be 8 lowercase hex characters');
+  return `${VERSION}.${keyId}.`;
+}
+
+/**
+ * Moves an envelope to another master key (key rotation) without changing its value or location.
+ *
+ * The data key is unwrapped with the old master key and wrapped with the new one. Both seals
+ * authenticate the key id, so the data is also re-sealed: opened (which proves the whole envelope
+ * authentic before anything is rewritten, so a tampered value is never laundered into a valid one)
+ * and sealed again under the same data key with a fresh nonce and the new key id. An envelope that
+ * already names the new key is returned unchanged once it authenticates under that key.
+ */
+export function rewrapField(keys: KeyLookup, newMaster: MasterKey, envelope: string, aad: Aad): string {
+  if (newMaster.key.length !== KEY_BYTES) throw new TypeError(`a master key must be ${KEY_BYTES} bytes`);
+  if (!KEY_ID.test(newMaster.id)) throw new TypeError('a master key id must be 8 lowercase hex characters');
+  checkAad(aad);
+  const { keyId, wrapped, sealed } = parseEnvelope(envelope);
+  if (keyId === newMaster.id) {
+    decryptField([newMaster], envelope, aad).fill(0);
+    return envelope;
+  }
+  const masters = candidates(keys, keyId).filter((master) => master.key.length === KEY_BYTES);
+  if (masters.length === 0) throw new DecryptionError('unknown_key', `no master key with id ${keyId} is loaded`);
+  for (const master of masters) {
+    const dataKey = open(master.key, wrapped, additionalData('wrap', keyId, aad));
+    if (!dataKey) continue;
+    let plaintext: Buffer | null = null;
+    try {
+      plaintext = open(dataKey, sealed, additionalData('data', keyId, aad));
+      if (!plaintext) continue;
+      const rewrapped = seal(newMaster.key, dataKey, additionalData('wrap', newMaster.id, aad));
+      const resealed = seal(dataKey, plaintext, additionalData('data', newMaster.id, aad));
+      return [VERSION, newMaster.id, rewrapped.toString('base64url'), resealed.toString('base64url')].join('.');
+    } finally {
+      dataKey.fill(0);
+      plaintext?.fill(0);
     }
   }
   throw new DecryptionError('authentication_failed', 'the envelope does not authenticate for this key and location');
@@ -203,6 +258,7 @@ function strictBase64(value: string, encoding: 'base64' | 'base64url'): Buffer |
   return bytes.toString(encoding).replace(/=+$/, '') === unpadded ? bytes : null;
 }
 
+/* eslint-disable security/detect-non-literal-fs-filename -- key files are named by the operator (EMBARGO_MASTER_KEY_FILE) or have a fixed name in the data directory */
 function readKeyFile(file: string): MasterKey {
   let fd: number;
   try {
@@ -267,3 +323,4 @@ export function loadMasterKey(options: LoadMasterKeyOptions): { key: MasterKey; 
   }
   return { key, source: 'generated' };
 }
+/* eslint-enable security/detect-non-literal-fs-filename */

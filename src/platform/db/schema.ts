@@ -48,6 +48,8 @@ export type ReportContent = {
   suggestedFix?: string | undefined;
   credit?: { type: 'name' | 'handle' | 'anonymous'; value?: string | undefined } | undefined;
   contactEmail?: string | undefined;
+  /** ASCII-armored OpenPGP public key: mail to the reporter is encrypted to it. */
+  pgpPublicKey?: string | undefined;
 };
 
 export type ReportsTable = {
@@ -183,7 +185,101 @@ export type OutboxTable = {
   delivered_at: NullableTimestamp;
   attempts: ColumnType<number, number | undefined, number>;
   last_error: string | null;
+  failed_at: NullableTimestamp;
 };
+
+/** Mail and notifications (see modules/notifications and modules/mail). */
+export type ReplyTokensTable = { report_id: string; token_hash: string; token_enc: string; created_at: Timestamp };
+
+export type InboundMailTable = {
+  id: string;
+  received_at: Timestamp;
+  project_slug: string;
+  report_id: string | null;
+  outcome: string;
+  sender_hash: string | null;
+  message_id_hash: string | null;
+  spf: string | null;
+  dkim: string | null;
+  dmarc: string | null;
+  encrypted: ColumnType<boolean, boolean | undefined, boolean>;
+  size_bytes: number;
+  attachments: ColumnType<number, number | undefined, number>;
+  note: string | null;
+};
+
+export type ReportAttachmentsTable = {
+  id: string;
+  report_id: string;
+  message_id: string | null;
+  filename_enc: string;
+  content_type: string;
+  size_bytes: number;
+  content_enc: string;
+  created_at: Timestamp;
+};
+
+export type SubscribersTable = {
+  id: string;
+  project_slug: string;
+  email_hash: string;
+  email_enc: string;
+  level: 'all' | 'critical';
+  token_hash: string;
+  token_enc: string;
+  created_at: Timestamp;
+  confirmed_at: NullableTimestamp;
+  unsubscribed_at: NullableTimestamp;
+};
+
+export type WebhooksTable = {
+  id: string;
+  project_slug: string;
+  url_enc: string;
+  secret_enc: string;
+  format: 'json' | 'slack';
+  topics: Json<string[]>;
+  created_at: Timestamp;
+  disabled_at: NullableTimestamp;
+};
+
+export type WebhookDeliveriesTable = {
+  id: string;
+  webhook_id: string;
+  delivery_id: string;
+  topic: string;
+  attempt: number;
+  status_code: number | null;
+  error: string | null;
+  duration_ms: number;
+  attempted_at: Timestamp;
+};
+
+/** Advisories: the encrypted working copy, and once published the public document (see modules/advisories). */
+export type AdvisoriesTable = {
+  id: string;
+  public_id: string;
+  project_slug: string;
+  state: 'draft' | 'published' | 'withdrawn';
+  source: string;
+  severity: string | null;
+  content_enc: string;
+  publish_at: NullableTimestamp;
+  publish_zone: string | null;
+  published_at: NullableTimestamp;
+  modified_at: NullableTimestamp;
+  withdrawn_at: NullableTimestamp;
+  public_doc: ColumnType<unknown, string | null | undefined, string | null>;
+  created_by: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  revision: ColumnType<number, number | undefined, number>;
+};
+
+export type AdvisoryCountersTable = { prefix: string; year: number; last: number };
+export type AdvisoryReportsTable = { advisory_id: string; report_id: string };
+export type AdvisoryRevisionsTable = { advisory_id: string; number: number; date: Timestamp; summary: string; document: Json<unknown> };
+export type AdvisoryPackagesTable = { advisory_id: string; ecosystem: string; name_key: string };
 
 export type DB = {
   users: UsersTable;
@@ -195,11 +291,22 @@ export type DB = {
   deadlines: DeadlinesTable;
   audit_events: AuditEventsTable;
   outbox: OutboxTable;
+  reply_tokens: ReplyTokensTable;
+  inbound_mail: InboundMailTable;
+  report_attachments: ReportAttachmentsTable;
+  subscribers: SubscribersTable;
+  webhooks: WebhooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
   audit_seals: AuditSealsTable;
   refresh_tokens: RefreshTokensTable;
   api_tokens: ApiTokensTable;
   login_throttle: LoginThrottleTable;
   user_totp: UserTotpTable;
+  advisories: AdvisoriesTable;
+  advisory_counters: AdvisoryCountersTable;
+  advisory_reports: AdvisoryReportsTable;
+  advisory_revisions: AdvisoryRevisionsTable;
+  advisory_packages: AdvisoryPackagesTable;
 };
 
 export type ReportRow = Selectable<ReportsTable>;
@@ -208,3 +315,4 @@ export type ReportUpdate = Updateable<ReportsTable>;
 export type UserRow = Selectable<UsersTable>;
 export type MessageRow = Selectable<MessagesTable>;
 export type DeadlineRow = Selectable<DeadlinesTable>;
+export type AdvisoryRow = Selectable<AdvisoriesTable>;

@@ -14,6 +14,17 @@ import { securityMdRoutes } from '../../modules/policy/securitymd/securitymd.rou
 import { securityTxtRoutes } from '../../modules/policy/securitytxt/securitytxt.routes.js';
 import { reportRoutes } from '../../modules/reports/report.routes.js';
 import { triageRoutes } from '../../modules/triage/triage.routes.js';
+import { advisoryRoutes } from '../../modules/advisories/advisory.routes.js';
+import { csafRoutes } from '../../modules/advisories/csaf.routes.js';
+import { osvRoutes } from '../../modules/advisories/osv-api.routes.js';
+import { publicAdvisoryRoutes } from '../../modules/advisories/public.routes.js';
+import { handlersRoutes } from '../../modules/triage/handlers.routes.js';
+import { metricsRoutes } from '../../modules/triage/metrics.routes.js';
+import { policySettingsRoutes } from '../../modules/policy/policy-settings.routes.js';
+import { webRoutes } from './web.routes.js';
+import { prometheusRoutes } from '../../modules/ops/prometheus.routes.js';
+import { subscriptionRoutes } from '../../modules/notifications/subscription.routes.js';
+import { webhookRoutes } from '../../modules/notifications/webhook.routes.js';
 import { installErrorHandler } from './error-handler.js';
 import { installSecurity } from './security.js';
 import { errorResponses } from './schemas.js';
@@ -23,7 +34,7 @@ export type ZodApp = FastifyInstance<RawServerDefault, RawRequestDefaultExpressi
 export type AppOptions = { logger?: boolean | object };
 
 /** Every feature module contributes its routes here; nothing else registers routes. */
-const ROUTE_MODULES: ((app: ZodApp, context: AppContext) => Promise<void>)[] = [policyRoutes, securityMdRoutes, securityTxtRoutes, authRoutes, accountRoutes, auditRoutes, reportRoutes, triageRoutes];
+const ROUTE_MODULES: ((app: ZodApp, context: AppContext) => Promise<void>)[] = [policyRoutes, securityMdRoutes, securityTxtRoutes, authRoutes, accountRoutes, auditRoutes, reportRoutes, triageRoutes, metricsRoutes, handlersRoutes, policySettingsRoutes, advisoryRoutes, publicAdvisoryRoutes, osvRoutes, csafRoutes, subscriptionRoutes, webhookRoutes, webRoutes];
 
 export type RouteEntry = { method: string; url: string };
 
@@ -81,6 +92,7 @@ export async function buildApp(context: AppContext, options: AppOptions = {}): P
   );
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
+  await prometheusRoutes(app, context);
   for (const register of ROUTE_MODULES) await register(app, context);
   await app.ready();
   return app;

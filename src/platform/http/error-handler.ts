@@ -5,11 +5,26 @@ import { AppError, type ErrorCode, type FieldProblem } from '../errors.js';
 type ErrorBody = { error: { code: ErrorCode; message: string; [key: string]: unknown } };
 
 const DB_UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P03', '08006', '08001', '08003']);
+/** SQLSTATE class 53: the database is out of disk, memory or connections. */
+const DB_RESOURCES = /^53/;
 
 function isDatabaseUnavailable(error: unknown): boolean {
   const code = (error as { code?: unknown }).code;
   const message = (error as Error).message ?? '';
-  return (typeof code === 'string' && DB_UNAVAILABLE.has(code)) || /Connection terminated|connect ECONNREFUSED/.test(message);
+  return (
+    (typeof code === 'string' && (DB_UNAVAILABLE.has(code) || DB_RESOURCES.test(code))) ||
+    /Connection terminated|connect ECONNREFUSED|connection error and is not queryable|timeout exceeded when trying to connect/.test(message)
+  );
+}
+
+/**
+ * What of an error goes to the log. Database errors carry the failed query's parameters — ciphertexts,
+ * token hashes, addresses — which must not end up in log files.
+ */
+function loggable(error: unknown): Record<string, unknown> {
+  const { name, message, stack } = error as Error;
+  const { code, statusCode, severity, routine } = error as { code?: unknown; statusCode?: unknown; severity?: unknown; routine?: unknown };
+  return { type: name, message, code, statusCode, severity, routine, stack };
 }
 
 function fieldsFromValidation(error: FastifyError & { validation: { instancePath: string; message?: string; keyword: string; params: Record<string, unknown> }[] }): FieldProblem[] {
@@ -52,12 +67,12 @@ export function installErrorHandler(app: FastifyInstance): void {
       body = { error: { code: 'RATE_LIMITED', message: 'Too many requests; try again later.' } };
     } else if (isDatabaseUnavailable(error)) {
       status = 503;
-      request.log.error({ err: error }, 'database unavailable');
+      request.log.error({ err: loggable(error) }, 'database unavailable');
       body = { error: { code: 'DATABASE_UNAVAILABLE', message: 'The database is unavailable; try again shortly.', requestId: request.id } };
       void reply.header('retry-after', '5');
     } else {
       status = 500;
-      request.log.error({ err: error, serialization: isResponseSerializationError(error) }, 'unhandled error');
+      request.log.error({ err: loggable(error), serialization: isResponseSerializationError(error) }, 'unhandled error');
       // The request id lets an operator find the logged details; nothing internal goes to the client.
       body = { error: { code: 'INTERNAL_ERROR', message: 'Something went wrong on our side; the error has been logged.', requestId: request.id } };
     }

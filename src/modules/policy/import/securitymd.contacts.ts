@@ -8,8 +8,10 @@ import { contentUnits, escapeRegExp, explain, innermostHeading, markMapped, push
  * public issues, and the project's name and repository.
  */
 
+// eslint-disable-next-line security/detect-unsafe-regex -- no exponential backtracking (repeats are split by a literal "."); runs only in `embargo policy import` on the operator's SECURITY.md, never on request input
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
 // "security at python dot org", written that way to keep harvesters off.
+// eslint-disable-next-line security/detect-unsafe-regex -- each repeat must consume whitespace and a literal "dot", so it cannot backtrack exponentially; CLI import only
 const OBFUSCATED = /\b([A-Za-z0-9._%+-]+)\s+(?:at|\[at\]|\(at\))\s+([A-Za-z0-9-]+(?:\s+(?:dot|\[dot\]|\(dot\))\s+[A-Za-z0-9-]+)+)\b/gi;
 const emailSchema = z.email();
 
@@ -35,12 +37,14 @@ const PRIVATE_REPORTING = /report a vulnerability|private vulnerability (?:repor
 const REPORT_VERB = /\b(?:report|submit|use|open|send|complete|refer)\b/i;
 
 const PUBLIC_ISSUES = [
+  // eslint-disable-next-line security/detect-unsafe-regex -- repeats are bounded ({0,3}, {0,60}); CLI import of the operator's SECURITY.md only
   /\b(?:do not|don't|dont|never|not|without|avoid)\b\W+(?:\w+\W+){0,3}?(?:create|creating|file|filing|open|opening|submit|submitting|report|reported|reporting|post|posting|use|send|mention)\b[^.!]{0,60}?\b(?:issues?|issue tracker|pull[- ]requests?|PRs?|discussions?|forum thread)\b/i,
   /public github issues are open for everyone/i,
   /\b(?:avoid|refrain from) public(?:ly)? discuss/i,
   /do not disclose this to anyone/i,
 ];
 
+// eslint-disable-next-line security/detect-unsafe-regex -- only bounded repeats ({0,40}) and an optional literal; CLI import only
 const ATTACHMENTS_REFUSED = /(?:avoid|without|no|not?\s+(?:send|include|use))\b[^.]{0,40}\battachments?\b|entirety of the report within the (?:e-?mail )?body/i;
 
 type Role = 'primary' | 'backup' | 'cc' | 'any';
@@ -80,6 +84,7 @@ export function extractContacts(context: ImportContext): void {
       let role: Role = 'any';
       if (/primary/i.test(label)) role = 'primary';
       else if (/backup|secondary|alternat/i.test(label)) role = 'backup';
+      // eslint-disable-next-line security/detect-non-literal-regexp -- the only variable part is passed through escapeRegExp
       else if (position > 0 && new RegExp(`\\bcc\\b[^@]{0,12}${escapeRegExp(email)}`, 'i').test(unit.text)) role = 'cc';
       found.push({ email, role });
     });

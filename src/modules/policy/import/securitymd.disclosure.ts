@@ -101,6 +101,7 @@ export function extractCredit(context: ImportContext): void {
 }
 
 const CVE_SIGNIFICANT = /\bsignificant|\bif (?:necessary|required|warranted|appropriate|needed|applicable)\b|\bwhen (?:warranted|necessary|required|appropriate|applicable)\b|where appropriate|if one is required/i;
+// eslint-disable-next-line security/detect-unsafe-regex -- only bounded repeats ({0,30}, {0,60}) and optional literals; CLI import only
 const CVE_ALWAYS = /\bCVEs?\b[^.]{0,60}\b(?:will be|is|are|gets?)\s+(?:requested|assigned|obtained|issued|reserved)\b|\b(?:we|team)\s+(?:will\s+)?(?:request|assign|obtain|issue|reserve)s?\b[^.]{0,30}\bCVE/i;
 const CVE_NEVER = /\bwe (?:do not|don't|never|will not|won't) (?:request|assign|issue|file|obtain)\w*\b[^.]{0,15}\bCVEs?\b(?![^.]*\b(?:for|unless|if|when|without|until|before)\b)/i;
 

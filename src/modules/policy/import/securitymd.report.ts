@@ -25,7 +25,7 @@ export function fieldsIn(text: string): ReportField[] {
 
 export function extractRequiredFields(context: ImportContext): void {
   const { draft } = context;
-  const require = (fields: ReportField[]) => fields.forEach((field) => pushUnique(draft.requiredFields, field));
+  const requireFields = (fields: ReportField[]) => fields.forEach((field) => pushUnique(draft.requiredFields, field));
   for (const items of listsOf(context)) {
     const first = items[0]!;
     const intro = first.list?.intro?.text ?? '';
@@ -42,7 +42,7 @@ export function extractRequiredFields(context: ImportContext): void {
         for (const unit of item.units) explain(context, unit, `optional detail (${fields.join(', ')}); add it to report.requiredFields to require it`);
         continue;
       }
-      require(fields);
+      requireFields(fields);
       markMapped(context, ...item.units);
     }
   }
@@ -53,16 +53,17 @@ export function extractRequiredFields(context: ImportContext): void {
     if (!previous || !/structure|template|fill in|must include|every field/i.test(previous.text)) continue;
     for (const heading of block.code.split('\n').filter((line) => /^\s*#{1,6}\s/.test(line))) {
       if (OPTIONAL.test(heading)) continue;
-      require(fieldsIn(heading.replace(/^\s*#+\s*/, '')));
+      requireFields(fieldsIn(heading.replace(/^\s*#+\s*/, '')));
     }
     markMapped(context, ...block.units);
   }
   for (const unit of contentUnits(context)) {
     if (unit.kind !== 'sentence' || unit.block.kind !== 'paragraph') continue;
+    // eslint-disable-next-line security/detect-unsafe-regex -- linear: the optional group is a literal word and whitespace
     if (!/(?:please|must|should)\s+(?:also\s+)?(?:include|provide|describe|attach)|describe steps/i.test(unit.text) || OPTIONAL.test(unit.text)) continue;
     const fields = fieldsIn(unit.text.replace(/\bthe report\b|\byour report\b/gi, ''));
     if (fields.length === 0) continue;
-    require(fields);
+    requireFields(fields);
     markMapped(context, unit);
   }
 }

@@ -13,10 +13,12 @@ const NUMBER_WORDS: Record<string, number> = {
   eleven: 11, twelve: 12, fourteen: 14, fifteen: 15, twenty: 20, thirty: 30, sixty: 60, ninety: 90,
 };
 const NUMBER = `\\d+|${Object.keys(NUMBER_WORDS).join('|')}`;
+// eslint-disable-next-line security/detect-non-literal-regexp -- built from constants in this file (NUMBER_WORDS), no input
 const DURATION = new RegExp(
   `\\b(${NUMBER})(?:\\s*\\((\\d+)\\))?[\\s-]*(business[\\s-]days?|working[\\s-]days?|calendar[\\s-]days?|hours?|hrs?|h|days?|weeks?|months?)\\b`,
   'gi',
 );
+// eslint-disable-next-line security/detect-non-literal-regexp -- the source of the constant RegExp above
 const HAS_DURATION = new RegExp(DURATION.source, 'i');
 
 type Field = 'acknowledge' | 'initialAssessment' | 'detailedResponse' | 'statusUpdate' | 'resolution' | 'embargo';

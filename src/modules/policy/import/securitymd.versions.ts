@@ -7,6 +7,7 @@ import { contentUnits, explain, innermostHeading, markMapped, type ImportContext
 
 const YES = /✅|✔|☑|🟢|:white_check_mark:|:heavy_check_mark:|:ballot_box_with_check:|:green_circle:|^\s*(?:yes|y|supported|true|active|maintained|lts)\b/i;
 const NO = /❌|✖|✗|⛔|🔴|:x:|:no_entry(?:_sign)?:|:heavy_multiplication_x:|:negative_squared_cross_mark:|:red_circle:|^\s*(?:no|n|unsupported|not supported|false|eol|end[- ]of[- ]life|deprecated)\b/i;
+// eslint-disable-next-line security/detect-non-literal-regexp -- built from the two constant RegExps above
 const MARKERS = new RegExp(`${YES.source}|${NO.source}`, 'gi');
 
 const HINTS: [Ecosystem, RegExp][] = [

@@ -127,19 +127,23 @@ function classifyHref(href: string): ChannelKind | null {
   if (!/^https?:\/\//i.test(href)) return null;
   if (/\/security\/advisories(\/new)?\/?$|\/security\/advisories\/new/i.test(href)) return 'advisory';
   if (/hackerone\.com|huntr\.(dev|com)|bugcrowd\.com|tidelift\.com\/(docs\/)?security|intigriti\.com|yeswehack\.com|immunefi\.com/i.test(href)) return 'platform';
+  // eslint-disable-next-line security/detect-unsafe-regex -- linear: only optional literal groups around one .*
   if (/\/(-\/)?issues(\/new.*)?\/?$|\/issues\?/i.test(href)) return 'issues';
   return 'link';
 }
 
 // Addresses in code spans or written out ("security at python dot org") are not linkified.
+/* eslint-disable security/detect-unsafe-regex -- every repeat is separated by whitespace, a literal "at"/"dot" or a ".", so none can backtrack exponentially; runs only in `embargo policy lint` */
 const EMAIL_IN_TEXT = [
   /\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b/,
   /\b[\w.+-]+\s*(\[at\]|\(at\)|\{at\}|\\\[at\\\])\s*[\w-]+(\s*(\[dot\]|\(dot\)|\.)\s*[\w-]+)+/i,
   /\b[\w.+-]+\s+at\s+[\w-]+(\s+dot\s+[\w-]+)*\s+dot\s+(org|com|net|io|dev|edu|gov)\b/i,
 ];
+/* eslint-enable security/detect-unsafe-regex */
 const ADVISORY_CHANNEL = /security advisor(y|ies)|private (vulnerability|security) (report|disclos)|report a vulnerability|security tab/i;
 const ADVISORY_VERB = /\b(submit|report|send|use|using|via|through|draft|open|create|file|button)\b/i;
 const NEGATION = /\b(not|never|don'?t|do not|avoid|instead|rather than|no)\b/i;
+// eslint-disable-next-line security/detect-non-literal-regexp -- joined from the constant strings below, no input
 const PUBLIC_ISSUE = new RegExp(
   [
     String.raw`\b(open|file|create|submit|raise|post)(s|ing)?\s+(it\s+|them\s+)?(as\s+)?(an?\s+|the\s+)?(new\s+|public\s+|regular\s+|normal\s+|github\s+|gitlab\s+)*(issue|ticket|bug report)s?\b`,
@@ -151,6 +155,7 @@ const PUBLIC_ISSUE = new RegExp(
 );
 
 const NUMBER_WORDS = 'few|several|couple of|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fourteen|fifteen|twenty|thirty|forty-five|sixty|ninety|a|an';
+// eslint-disable-next-line security/detect-non-literal-regexp -- built from the constant NUMBER_WORDS, no input
 const DURATION = new RegExp(String.raw`\b(\d{1,3}|${NUMBER_WORDS})[\s-]+((business|working|calendar)[\s-]+)?(hours?|days?|weeks?|months?)\b`, 'i');
 
 function matchesAny(items: Sentence[], pattern: RegExp): Sentence | undefined {
@@ -171,6 +176,7 @@ function hasSupportedVersions(blocks: Block[], all: Sentence[]): boolean {
 
 /** Reporter-side boilerplate ("we appreciate your responsible disclosure") says nothing about the project's own disclosure. */
 function withoutBoilerplate(text: string): string {
+  // eslint-disable-next-line security/detect-unsafe-regex -- the optional group starts with whitespace and a literal word, so it cannot backtrack exponentially
   return text.replace(/responsibl[ey]\s+disclos\w*(\s+(your|the|of|their|security)\s+\w+)?|disclos\w*\s+your\s+findings/gi, '');
 }
 

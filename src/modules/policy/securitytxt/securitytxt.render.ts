@@ -239,6 +239,7 @@ export async function readSigningKey(file: string): Promise<openpgp.PrivateKey> 
   const where = `EMBARGO_SECURITY_TXT_SIGNING_KEY (setting "securityTxtSigningKey") = ${file}`;
   let armored: string;
   try {
+    // eslint-disable-next-line security/detect-non-literal-fs-filename -- the signing key file is named by the operator (EMBARGO_SECURITY_TXT_SIGNING_KEY), never by a request
     armored = await readFile(file, 'utf8');
   } catch (error) {
     throw new ConfigError(`${where}: cannot read the key file (${(error as Error).message}).`);

@@ -52,6 +52,7 @@ const QUERY_OR_FRAGMENT = new RegExp(`^(?:${PCHAR}|[/?])*$`);
 const USERINFO = new RegExp(`^(?:[${UNRESERVED_SUB_DELIMS}:]|${PCT})*$`);
 const REG_NAME = new RegExp(`^(?:[${UNRESERVED_SUB_DELIMS}]|${PCT})*$`);
 const IP_LITERAL = /^\[(?:[0-9A-Fa-f:.]+|v[0-9A-Fa-f]+\.[A-Za-z0-9\-._~!$&'()*+,;=:]+)\]$/;
+// eslint-disable-next-line security/detect-unsafe-regex -- linear: anchored, each optional part starts with a delimiter the part before it cannot contain
 const URI_PARTS = /^([A-Za-z][A-Za-z0-9+.-]*):(?:\/\/([^/?#]*))?([^?#]*)(?:\?([^#]*))?(?:#(.*))?$/;
 
 type Uri = { scheme: string; authority: string | null; host: string | null; path: string; query: string | null; fragment: string | null };
@@ -86,7 +87,9 @@ function isWellFormedForScheme(uri: Uri): boolean {
     case 'mailto': // RFC 6068: one or more addresses, no fragment.
       return uri.authority === null && uri.fragment === null && uri.path.split(',').every((address) => ADDRESS.test(address));
     case 'tel': // RFC 3966, loosely: a number with visual separators, then parameters.
-      return uri.authority === null && /^\+?[0-9().-]*[0-9][0-9().-]*(?:;.+)?$/.test(uri.path);
+      // Split at the first digit, so a long number is matched in linear time.
+      // eslint-disable-next-line security/detect-unsafe-regex -- linear: the first digit splits the number unambiguously, and ";" is outside the number's class
+      return uri.authority === null && /^\+?[().-]*[0-9][0-9().-]*(?:;.+)?$/.test(uri.path);
     case 'openpgp4fpr':
       return /^[0-9A-Fa-f]{16,}$/.test(uri.path);
     default:
@@ -108,6 +111,7 @@ function checkUriField(field: SecurityTxtField, name: string): SecurityTxtDiagno
 
 // ---- Expires (RFC 3339 date-time) ----
 
+// eslint-disable-next-line security/detect-unsafe-regex -- linear: anchored, fixed-width fields and one optional fraction
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})([Tt ])(\d{2}):(\d{2}):(\d{2})(\.\d+)?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/;
 
 /** The instant an RFC 3339 date-time names, or null when it is not one (or not a real date). */

@@ -72,15 +72,19 @@ export async function findStateChangeTimes(db: Executor, reportId: string): Prom
 
 export type DueDeadline = DeadlineRow & { project_slug: string; handler_id: string | null; backup_handler_id: string | null };
 
-/** Open, running deadlines whose warning instant has passed and that were not warned about yet (due soon lasts up to dueAt inclusive; overdue starts after it). */
-export async function findDeadlinesToWarn(db: Executor, now: Date, limit: number): Promise<DueDeadline[]> {
+function openRunningDeadlines(db: Executor) {
   return db
     .selectFrom('deadlines')
     .innerJoin('reports', 'reports.id', 'deadlines.report_id')
     .selectAll('deadlines')
     .select(['reports.project_slug', 'reports.handler_id', 'reports.backup_handler_id'])
     .where('deadlines.met_at', 'is', null)
-    .where('deadlines.paused', '=', false)
+    .where('deadlines.paused', '=', false);
+}
+
+/** Deadlines whose warning instant has passed and that were not warned about yet (due soon lasts up to dueAt inclusive; overdue starts after it). */
+export async function findDeadlinesToWarn(db: Executor, now: Date, limit: number): Promise<DueDeadline[]> {
+  return openRunningDeadlines(db)
     .where('deadlines.warned_at', 'is', null)
     .where('deadlines.warn_at', '<=', now)
     .where('deadlines.due_at', '>=', now)
@@ -90,18 +94,7 @@ export async function findDeadlinesToWarn(db: Executor, now: Date, limit: number
 }
 
 export async function findDeadlinesToBreach(db: Executor, now: Date, limit: number): Promise<DueDeadline[]> {
-  return db
-    .selectFrom('deadlines')
-    .innerJoin('reports', 'reports.id', 'deadlines.report_id')
-    .selectAll('deadlines')
-    .select(['reports.project_slug', 'reports.handler_id', 'reports.backup_handler_id'])
-    .where('deadlines.met_at', 'is', null)
-    .where('deadlines.paused', '=', false)
-    .where('deadlines.breached_at', 'is', null)
-    .where('deadlines.due_at', '<', now)
-    .orderBy('deadlines.due_at')
-    .limit(limit)
-    .execute();
+  return openRunningDeadlines(db).where('deadlines.breached_at', 'is', null).where('deadlines.due_at', '<', now).orderBy('deadlines.due_at').limit(limit).execute();
 }
 
 /**

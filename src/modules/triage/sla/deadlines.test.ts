@@ -13,6 +13,7 @@ import {
   type Deadline,
   type DeadlineFacts,
   type DeadlineKind,
+  newReportFacts,
 } from './deadlines.js';
 
 function d(text: string): Duration {
@@ -40,18 +41,7 @@ const bare: Timeline = { timezone: 'Europe/Berlin', weekend: ['sat', 'sun'], hol
 
 /** Received Monday 4 March 2024, 10:00 in Berlin; nothing has happened yet. */
 function facts(overrides: Partial<DeadlineFacts> = {}): DeadlineFacts {
-  return {
-    receivedAt: at('2024-03-04T10:00:00+01:00'),
-    acknowledgedAt: null,
-    assessedAt: null,
-    resolvedAt: null,
-    closedAt: null,
-    severity: null,
-    pauses: [],
-    teamMessages: [],
-    stateChanges: [],
-    ...overrides,
-  };
+  return { ...newReportFacts(at('2024-03-04T10:00:00+01:00')), ...overrides };
 }
 
 function only(deadlines: Deadline[], kind: DeadlineKind): Deadline[] {

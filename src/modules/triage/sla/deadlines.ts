@@ -45,6 +45,11 @@ export function calendarOf(timeline: Timeline): Calendar {
   return { timezone: timeline.timezone, weekend: timeline.weekend, holidays: timeline.holidays };
 }
 
+/** The facts of a report that has just arrived: nothing has happened to it yet. */
+export function newReportFacts(receivedAt: Date): DeadlineFacts {
+  return { receivedAt, acknowledgedAt: null, assessedAt: null, resolvedAt: null, closedAt: null, severity: null, pauses: [], teamMessages: [], stateChanges: [] };
+}
+
 export function computeDeadlines(timeline: Timeline, facts: DeadlineFacts): Deadline[] {
   const calendar = calendarOf(timeline);
   const deadlines: Deadline[] = [];

@@ -4,7 +4,7 @@ import type { ProjectPolicy } from '../../policy/policy.schema.js';
 import { findTeamMessageTimes } from '../../reports/message.repository.js';
 import { findPauses, updateReport } from '../../reports/report.repository.js';
 import { findStateChangeTimes, replaceDeadlines, type DeadlineValues } from './deadline.repository.js';
-import { calendarOf, computeDeadlines, nextDue, warningAt, type DeadlineFacts } from './deadlines.js';
+import { calendarOf, computeDeadlines, newReportFacts, nextDue, warningAt, type DeadlineFacts } from './deadlines.js';
 
 type Plan = { deadlines: DeadlineValues[]; nextDueAt: Date | null };
 
@@ -19,17 +19,7 @@ function plan(project: ProjectPolicy, facts: DeadlineFacts): Plan {
 
 /** The deadlines of a report that has just arrived: computed without reading anything back. */
 export function initialDeadlines(project: ProjectPolicy, receivedAt: Date): Plan {
-  return plan(project, {
-    receivedAt,
-    acknowledgedAt: null,
-    assessedAt: null,
-    resolvedAt: null,
-    closedAt: null,
-    severity: null,
-    pauses: [],
-    teamMessages: [],
-    stateChanges: [],
-  });
+  return plan(project, newReportFacts(receivedAt));
 }
 
 /**

@@ -1,0 +1,47 @@
+import { lazy, Suspense, useEffect, useRef } from 'react';
+import { Layout } from './components/Layout';
+import { Loading } from './components/Notice';
+import { HomePage } from './public/HomePage';
+import { LoginPage } from './public/LoginPage';
+import { PolicyPage } from './public/PolicyPage';
+import { StatusPage } from './public/StatusPage';
+import { NotFoundPage } from './public/NotFoundPage';
+import { matchPath, useLocation } from './router';
+
+// The team desk is a separate chunk: reporters never download it.
+const TeamApp = lazy(() => import('./team/TeamApp'));
+
+export function App() {
+  const location = useLocation();
+  const { pathname } = location;
+  const first = useRef(true);
+
+  useEffect(() => {
+    // After a client-side navigation, screen reader and keyboard users start at the new page's heading.
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    const heading = document.querySelector<HTMLElement>('main h1');
+    if (heading) {
+      heading.tabIndex = -1;
+      heading.focus({ preventScroll: true });
+    }
+  }, [pathname]);
+
+  if (pathname === '/team' || pathname.startsWith('/team/')) {
+    return (
+      <Suspense fallback={<Layout area="team"><Loading what="the team desk" /></Layout>}>
+        <TeamApp location={location} />
+      </Suspense>
+    );
+  }
+  let page;
+  let params: Record<string, string> | null;
+  if (pathname === '/' || pathname === '') page = <HomePage />;
+  else if (pathname === '/login') page = <LoginPage next={location.search.get('next')} />;
+  else if ((params = matchPath('/p/:project', pathname))) page = <PolicyPage key={params.project} slug={params.project!} />;
+  else if ((params = matchPath('/r/:id', pathname))) page = <StatusPage key={params.id} id={params.id!} justSubmitted={(location.state as { submitted?: boolean } | null)?.submitted === true} />;
+  else page = <NotFoundPage />;
+  return <Layout area="public">{page}</Layout>;
+}
