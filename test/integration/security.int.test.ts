@@ -103,3 +103,38 @@ describe('transport and browser hardening', () => {
     }
   });
 });
+
+describe('hostile input', () => {
+  // Report contents are encrypted, so a NUL there is stored like any other character; plain columns refuse it.
+  it('answers a NUL character in a plain-text column with 400, not 500', async () => {
+    const t = await createTestApp();
+    try {
+      const admin = await t.user('admin');
+      const auth = { authorization: `Bearer ${admin.token}` };
+      const cases = [
+        await t.app.inject({ method: 'GET', url: '/api/v1/reports?project=a%00', headers: auth }),
+        await t.app.inject({ method: 'GET', url: '/api/v1/audit?action=x%00', headers: auth }),
+        await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: 'a\u0000@example.org', password: 'x' } }),
+      ];
+      for (const response of cases) {
+        assert.equal(response.statusCode, 400, response.body);
+        assert.equal(response.json().error.code, 'VALIDATION_FAILED');
+      }
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('does not give made-up bearer tokens a fresh rate-limit budget each', async () => {
+    const t = await createTestApp({ settings: { rateLimitPerMinute: 5 } });
+    try {
+      const statuses = [];
+      for (let index = 0; index < 7; index += 1) {
+        statuses.push((await t.app.inject({ method: 'GET', url: '/api/v1/projects', headers: { authorization: `Bearer junk-${index}` } })).statusCode);
+      }
+      assert.deepEqual(statuses, [401, 401, 401, 401, 401, 429, 429]);
+    } finally {
+      await t.close();
+    }
+  });
+});

@@ -65,6 +65,11 @@ export function installErrorHandler(app: FastifyInstance): void {
     } else if (error.statusCode === 429) {
       status = 429;
       body = { error: { code: 'RATE_LIMITED', message: 'Too many requests; try again later.' } };
+    } else if (typeof (error as { code?: unknown }).code === 'string' && /^22/.test((error as { code: string }).code) && 'severity' in error) {
+      // SQLSTATE class 22 (data exception): a value the database cannot store, e.g. a NUL character in
+      // text. The transaction was rolled back; it is the client's input, not our failure.
+      status = 400;
+      body = { error: { code: 'VALIDATION_FAILED', message: 'A value contains characters or a format that cannot be stored (for example a NUL character).', fields: [] } };
     } else if (isDatabaseUnavailable(error)) {
       status = 503;
       request.log.error({ err: loggable(error) }, 'database unavailable');

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import fastifyCors from '@fastify/cors';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
@@ -69,12 +68,9 @@ export async function installSecurity(app: FastifyInstance, config: Config): Pro
     // If Redis fails, limits fall back to allowing requests: availability of intake over strictness.
     skipOnError: true,
     allowList: (request) => PROBES.has(request.url.split('?')[0]!),
-    // Per token when one is presented (so one client cannot hide behind a shared address, and a
-    // shared address does not throttle unrelated clients), otherwise per client address.
-    keyGenerator: (request) => {
-      const token = request.headers.authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
-      return token ? `token:${createHash('sha256').update(token).digest('hex').slice(0, 32)}` : `ip:${request.ip}`;
-    },
+    // Per client address. Keying by the presented bearer token would hand every made-up token a fresh
+    // budget (the limit runs before authentication), so unauthenticated floods would never be limited.
+    keyGenerator: (request) => `ip:${request.ip}`,
     errorResponseBuilder: (_request, context) =>
       new AppError('RATE_LIMITED', `Too many requests; try again in ${Math.ceil(context.ttl / 1000)} s.`, { retryAfterSeconds: Math.ceil(context.ttl / 1000) }),
   });
