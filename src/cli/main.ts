@@ -6,8 +6,10 @@ import { NewerDatabaseError } from '../platform/db/database.js';
 import { AppError } from '../platform/errors.js';
 import { auditVerifyCommand } from './audit.command.js';
 import { backupCommand, restoreCommand } from './backup.command.js';
+import { exportCommand } from './export.command.js';
 import { keysGenerateCommand, keysRotateCommand } from './keys.command.js';
 import { migrateCommand } from './migrate.command.js';
+import { osvImportCommand } from './osv-import.command.js';
 import { policyLintCommand, policyRenderCommand } from './policy-docs.command.js';
 import { policyImportCommand } from './policy-import.command.js';
 import { policyCheckCommand } from './policy.command.js';
@@ -26,7 +28,7 @@ export type Command = {
   run(args: { values: Record<string, string | boolean | undefined>; positionals: string[] }, io: Io): Promise<number>;
 };
 
-const COMMANDS: Command[] = [serveCommand, migrateCommand, policyCheckCommand, policyRenderCommand, policyLintCommand, policyImportCommand, securityTxtCheckCommand, userAddCommand, auditVerifyCommand, keysRotateCommand, keysGenerateCommand, backupCommand, restoreCommand];
+const COMMANDS: Command[] = [serveCommand, migrateCommand, policyCheckCommand, policyRenderCommand, policyLintCommand, policyImportCommand, securityTxtCheckCommand, userAddCommand, auditVerifyCommand, keysRotateCommand, keysGenerateCommand, backupCommand, restoreCommand, osvImportCommand, exportCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length));

@@ -79,6 +79,13 @@ const MATRIX: Record<string, Rule> = {
   'GET /api/v1/audit': { expect: { ...users('403:FORBIDDEN'), admin: 200 } },
   'GET /api/v1/reports/:id': { params: reportA, expect: onReportA(200, 200, 200) },
   'GET /api/v1/reports/:id/audit': { params: reportA, expect: onReportA('403:FORBIDDEN', 200, 200) },
+  // Attachments (from email intake) are for the report's reporter and its project's team; an unknown
+  // attachment of a readable report is a plain 404. Downloads are tested in attachments.int.test.ts.
+  'GET /api/v1/reports/:id/attachments': { params: reportA, expect: onReportA(200, 200, 200) },
+  'GET /api/v1/reports/:id/attachments/:attachmentId': {
+    params: ({ reportA: id }) => ({ id, attachmentId: someId().id }),
+    expect: onReportA('404:NOT_FOUND', '404:NOT_FOUND', '404:NOT_FOUND'),
+  },
   'POST /api/v1/reports/:id/access-token': { params: reportA, expect: onReportA(201, '403:FORBIDDEN', 201) },
   'DELETE /api/v1/reports/:id/access-token': { params: reportA, expect: onReportA(204, '403:FORBIDDEN', 204) },
   'POST /api/v1/reports/:id/messages': { params: reportA, body: { body: 'hello' }, expect: onReportA(201, '403:FORBIDDEN', 201) },

@@ -36,3 +36,15 @@ export async function insertAttachments(db: Executor, rows: Insertable<ReportAtt
 export async function findAttachments(db: Executor, reportId: string) {
   return db.selectFrom('report_attachments').selectAll().where('report_id', '=', reportId).orderBy('created_at').orderBy('id').execute();
 }
+
+/** One attachment of one report, with whether the message it came with is an internal note. */
+export async function findAttachmentsWithVisibility(db: Executor, reportId: string, attachmentId?: string) {
+  let query = db
+    .selectFrom('report_attachments')
+    .leftJoin('messages', 'messages.id', 'report_attachments.message_id')
+    .selectAll('report_attachments')
+    .select((eb) => eb.fn.coalesce('messages.internal', eb.val(false)).as('internal'))
+    .where('report_attachments.report_id', '=', reportId);
+  if (attachmentId !== undefined) query = query.where('report_attachments.id', '=', attachmentId);
+  return query.orderBy('report_attachments.created_at').orderBy('report_attachments.id').execute();
+}
