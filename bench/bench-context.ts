@@ -19,6 +19,7 @@ export async function createBenchContext(url: string, poolSize: number): Promise
     // the measurement) but high enough never to answer 429.
     rateLimitPerMinute: 1_000_000_000,
     intakeRateLimitPerMinute: 1_000_000_000,
+    principalRateLimitPerMinute: 1_000_000_000,
   });
   const policies = await loadPolicyOrThrow(config.policyFile);
   const database = await openDatabase({ kind: 'postgres', url, poolSize });

@@ -229,6 +229,7 @@ async function main(): Promise<number> {
     // All load comes from one address and one team token: limits stay installed, never reached.
     EMBARGO_RATE_LIMIT_PER_MINUTE: '1000000000',
     EMBARGO_INTAKE_RATE_LIMIT_PER_MINUTE: '1000000000',
+    EMBARGO_PRINCIPAL_RATE_LIMIT_PER_MINUTE: '1000000000',
     HOST: '127.0.0.1',
     PORT: '0',
   };

@@ -101,7 +101,7 @@ bounded() {
 EMBARGO_ENV=(PATH="$PATH" HOME="${HOME:-$WORK}" TMPDIR="${TMPDIR:-/tmp}" LANG=C.UTF-8
   EMBARGO_DATA_DIR="$WORK/data" EMBARGO_CONFIG="$POLICY" HOST=127.0.0.1 PORT="$PORT"
   EMBARGO_PUBLIC_URL="https://127.0.0.1:$PORT" EMBARGO_TRUST_PROXY=true EMBARGO_LOG_LEVEL=warn
-  EMBARGO_RATE_LIMIT_PER_MINUTE=1000000 EMBARGO_INTAKE_RATE_LIMIT_PER_MINUTE=1000000
+  EMBARGO_RATE_LIMIT_PER_MINUTE=1000000 EMBARGO_INTAKE_RATE_LIMIT_PER_MINUTE=1000000 EMBARGO_PRINCIPAL_RATE_LIMIT_PER_MINUTE=1000000
   EMBARGO_ACCESS_TOKEN_TTL_SECONDS=14400)
 # Reads one field (a dotted path) from the JSON on standard input.
 json() { node -e 'let t="";process.stdin.on("data",(c)=>t+=c).on("end",()=>{let v=JSON.parse(t);for(const k of process.argv[1].split("."))v=v?.[k];if(v===undefined||v===null)process.exit(1);console.log(typeof v==="object"?JSON.stringify(v):v);});' "$1"; }

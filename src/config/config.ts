@@ -59,6 +59,8 @@ const settingsSchema = z.object({
     .default([]),
   rateLimitPerMinute: z.coerce.number().int().min(1).default(300),
   intakeRateLimitPerMinute: z.coerce.number().int().min(1).default(10),
+  /** Requests per minute per signed-in team member or reporter token, whatever address they come from. */
+  principalRateLimitPerMinute: z.coerce.number().int().min(1).default(600),
   requireHttps: booleanSchema.optional(),
   secureCookies: booleanSchema.optional(),
   trustProxy: booleanSchema.default(false),
@@ -118,6 +120,7 @@ const ENV_NAMES: Record<keyof z.input<typeof settingsSchema>, string> = {
   corsOrigins: 'EMBARGO_CORS_ORIGINS',
   rateLimitPerMinute: 'EMBARGO_RATE_LIMIT_PER_MINUTE',
   intakeRateLimitPerMinute: 'EMBARGO_INTAKE_RATE_LIMIT_PER_MINUTE',
+  principalRateLimitPerMinute: 'EMBARGO_PRINCIPAL_RATE_LIMIT_PER_MINUTE',
   requireHttps: 'EMBARGO_REQUIRE_HTTPS',
   secureCookies: 'EMBARGO_SECURE_COOKIES',
   trustProxy: 'EMBARGO_TRUST_PROXY',

@@ -114,6 +114,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     EMBARGO_LOG_LEVEL: 'warn',
     EMBARGO_RATE_LIMIT_PER_MINUTE: '100000',
     EMBARGO_INTAKE_RATE_LIMIT_PER_MINUTE: '1000',
+    EMBARGO_PRINCIPAL_RATE_LIMIT_PER_MINUTE: '100000',
   };
   // The embedded database admits one process: team members are added before the server starts.
   seedUsers(env);

@@ -137,4 +137,25 @@ describe('hostile input', () => {
       await t.close();
     }
   });
+
+  it('gives each verified credential holder one budget across client addresses', async () => {
+    const t = await createTestApp({ settings: { principalRateLimitPerMinute: 4 } });
+    try {
+      const maintainer = await t.user('maintainer', 'alpha');
+      const other = await t.user('maintainer', 'alpha');
+      const asFrom = (token: string, index: number) =>
+        t.app.inject({ method: 'GET', url: '/api/v1/projects', remoteAddress: `10.0.0.${index}`, headers: { authorization: `Bearer ${token}` } });
+      // t.user() already spent one request of each budget (GET /auth/me).
+      const statuses = [];
+      for (let index = 1; index <= 5; index += 1) statuses.push((await asFrom(maintainer.token, index)).statusCode);
+      assert.deepEqual(statuses, [200, 200, 200, 429, 429]);
+      const limited = await asFrom(maintainer.token, 9);
+      assert.equal(limited.json().error.code, 'RATE_LIMITED');
+      assert.ok(Number(limited.headers['retry-after']) > 0);
+      // Another member's budget is their own.
+      assert.equal((await asFrom(other.token, 1)).statusCode, 200);
+    } finally {
+      await t.close();
+    }
+  });
 });

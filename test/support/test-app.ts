@@ -40,6 +40,7 @@ export async function createTestApp(
     // Tests send bursts from one address; the limits themselves are tested with their own settings.
     rateLimitPerMinute: 1_000_000,
     intakeRateLimitPerMinute: 1_000_000,
+    principalRateLimitPerMinute: 1_000_000,
     // A tiny stand-in for web/dist, so that page routes answer the same whether or not the app is built.
     webDist: path.join(REPO_ROOT, 'test/fixtures/web-dist'),
     ...options.settings,

@@ -28,6 +28,15 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  */
 export function installAuthentication(app: FastifyInstance, context: AppContext): void {
   app.decorateRequest('actor', null as never);
+  // A second budget per verified principal (on top of the per-address one in platform/http/security.ts):
+  // a token used from many addresses still gets one budget. It runs after authentication, so a made-up
+  // token is anonymous here and earns no budget of its own. Same store as the address limit (Redis
+  // when configured).
+  const limitPrincipal = app.createRateLimit({
+    max: context.config.principalRateLimitPerMinute,
+    timeWindow: 60_000,
+    keyGenerator: (request) => principalKey(request.actor) ?? `ip:${request.ip}`,
+  });
   app.addHook('preHandler', async (request) => {
     if (request.routeOptions.config.skipAuthentication) {
       request.actor = { kind: 'anonymous' };
@@ -38,8 +47,21 @@ export function installAuthentication(app: FastifyInstance, context: AppContext)
     if (header !== undefined && bearer === null) throw new AppError('UNAUTHENTICATED', 'Use "Authorization: Bearer <token>".');
     const sessionCookie = bearer === null ? (request.cookies[SESSION_COOKIE] ?? null) : null;
     request.actor = await authenticate(context, { bearer, sessionCookie, ip: request.ip, userAgent: request.headers['user-agent'] ?? null });
+    if (principalKey(request.actor) !== null) {
+      const limit = await limitPrincipal(request);
+      if (!limit.isAllowed && limit.isExceeded) {
+        throw new AppError('RATE_LIMITED', `Too many requests with this credential; try again in ${limit.ttlInSeconds} s.`, { retryAfterSeconds: limit.ttlInSeconds });
+      }
+    }
     if (sessionCookie !== null && !SAFE_METHODS.has(request.method)) checkCsrf(request);
   });
+}
+
+/** The budget a verified credential draws on: one per team member (all their sessions and tokens), one per report for its reporter. */
+function principalKey(actor: Actor): string | null {
+  if (actor.kind === 'user') return `user:${actor.userId}`;
+  if (actor.kind === 'reporter') return `reporter:${actor.reportId}`;
+  return null;
 }
 
 function checkCsrf(request: FastifyRequest): void {

@@ -35,6 +35,7 @@ export function serverEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
     EMBARGO_LOG_LEVEL: 'warn',
     EMBARGO_RATE_LIMIT_PER_MINUTE: '100000000',
     EMBARGO_INTAKE_RATE_LIMIT_PER_MINUTE: '100000000',
+    EMBARGO_PRINCIPAL_RATE_LIMIT_PER_MINUTE: '100000000',
     EMBARGO_SWEEP_INTERVAL_MS: '1000',
     EMBARGO_WEB_DIST: path.join(REPO_ROOT, 'test/fixtures/web-dist'),
     ...extra,
