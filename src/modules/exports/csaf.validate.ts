@@ -1,6 +1,4 @@
-import * as mandatoryTests from '@secvisogram/csaf-validator-lib/mandatoryTests.js';
-import { csaf_2_0_strict } from '@secvisogram/csaf-validator-lib/schemaTests.js';
-import validateStrict from '@secvisogram/csaf-validator-lib/validateStrict.js';
+import type { DocumentTest } from '@secvisogram/csaf-validator-lib/validateStrict.js';
 import { toResult, type ValidationIssue, type ValidationResult } from './schema-validation.js';
 
 /**
@@ -8,10 +6,27 @@ import { toResult, type ValidationIssue, type ValidationResult } from './schema-
  * properties) and every mandatory test (6.1.x), the level a CSAF document must reach to be published.
  * The schema is the one bundled with the library; the tests also check it against ../shared/corpus.
  */
-const TESTS = [csaf_2_0_strict, ...Object.values(mandatoryTests)];
+let validator: ReturnType<typeof loadValidator> | null = null;
+
+/**
+ * The library compiles its JSON Schemas as it is imported, seconds of CPU: loaded on first use, so
+ * starting the server or a CLI command does not pay for it.
+ */
+async function loadValidator() {
+  const [mandatoryTests, { csaf_2_0_strict }, { default: validateStrict }] = await Promise.all([
+    import('@secvisogram/csaf-validator-lib/mandatoryTests.js'),
+    import('@secvisogram/csaf-validator-lib/schemaTests.js'),
+    import('@secvisogram/csaf-validator-lib/validateStrict.js'),
+  ]);
+  const tests: DocumentTest[] = [csaf_2_0_strict, ...Object.values<DocumentTest>(mandatoryTests)];
+  return (document: unknown) => validateStrict(tests, document);
+}
 
 export async function validateCsaf(document: unknown): Promise<ValidationResult> {
-  const report = await validateStrict(TESTS, document);
+  validator ??= loadValidator();
+  // A failed load is not cached: the next call tries again.
+  validator.catch(() => (validator = null));
+  const report = await (await validator)(document);
   const errors = report.tests.flatMap((test) =>
     test.errors.map((error): ValidationIssue => ({ path: error.instancePath || '/', message: error.message, rule: ruleName(test.name) })),
   );
