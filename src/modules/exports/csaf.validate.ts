@@ -18,7 +18,9 @@ async function loadValidator() {
     import('@secvisogram/csaf-validator-lib/schemaTests.js'),
     import('@secvisogram/csaf-validator-lib/validateStrict.js'),
   ]);
-  const tests: DocumentTest[] = [csaf_2_0_strict, ...Object.values<DocumentTest>(mandatoryTests)];
+  // A dynamic import's namespace may also carry a synthesized default export: only the tests are passed.
+  const mandatory = Object.entries(mandatoryTests).flatMap(([name, test]) => (name.startsWith('mandatoryTest_') ? [test as DocumentTest] : []));
+  const tests: DocumentTest[] = [csaf_2_0_strict, ...mandatory];
   return (document: unknown) => validateStrict(tests, document);
 }
 
