@@ -40,7 +40,7 @@ export function loadSessionSecret(config: Config): Uint8Array {
 
 export async function openConfiguredDatabase(config: Config, purpose: string): Promise<Database> {
   return config.databaseUrl
-    ? openDatabase({ kind: 'postgres', url: config.databaseUrl })
+    ? openDatabase({ kind: 'postgres', url: config.databaseUrl, queryTimeoutMs: config.databaseQueryTimeoutMs })
     : openDatabase({ kind: 'pglite', dataDir: config.dataDir, purpose });
 }
 

@@ -30,6 +30,8 @@ const settingsSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'expected a PostgreSQL URL such as postgres://user@127.0.0.1:5432/embargo')
     .optional(),
+  /** PostgreSQL only: a query without an answer for this long fails (503) instead of holding its request; 0 waits forever. */
+  databaseQueryTimeoutMs: z.coerce.number().int().min(0).default(30_000),
   policyFile: z.string().min(1).default('examples/embargo.yaml'),
   publicUrl: z.url('expected an absolute URL such as https://security.example.org').optional(),
   /** Armored, unencrypted OpenPGP private key file; when set, published security.txt files are cleartext-signed. */
@@ -103,6 +105,7 @@ const ENV_NAMES: Record<keyof z.input<typeof settingsSchema>, string> = {
   host: 'HOST',
   dataDir: 'EMBARGO_DATA_DIR',
   databaseUrl: 'DATABASE_URL',
+  databaseQueryTimeoutMs: 'EMBARGO_DATABASE_QUERY_TIMEOUT_MS',
   policyFile: 'EMBARGO_CONFIG',
   publicUrl: 'EMBARGO_PUBLIC_URL',
   securityTxtSigningKey: 'EMBARGO_SECURITY_TXT_SIGNING_KEY',

@@ -23,14 +23,19 @@ export type Database = {
 };
 
 export type DatabaseOptions =
-  | { kind: 'postgres'; url: string; poolSize?: number }
+  | { kind: 'postgres'; url: string; poolSize?: number; queryTimeoutMs?: number }
   | { kind: 'pglite'; dataDir: string | null; purpose: string; restoreFrom?: Buffer };
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.kind === 'postgres') {
     // A database that does not answer a connection attempt (host down, packets dropped) fails the
     // request within 5 s (503) instead of holding it and its pool slot until the kernel gives up.
-    const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 20, connectionTimeoutMillis: 5000 });
+    // A server that stops answering mid-session (frozen, network partition) would hold each query, its
+    // request and its pool slot until TCP gives up, many minutes later: the client-side query timeout
+    // turns that into an error (503) after queryTimeoutMs. Server-side statement_timeout cannot help
+    // here: a frozen server enforces nothing.
+    const queryTimeout = options.queryTimeoutMs ? { query_timeout: options.queryTimeoutMs } : {};
+    const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 20, connectionTimeoutMillis: 5000, ...queryTimeout });
     // An idle client losing its connection must not crash the process; the next query reports it.
     pool.on('error', () => {});
     // Nor may a checked-out client between two queries of a transaction (the pool listens only to

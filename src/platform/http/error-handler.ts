@@ -13,7 +13,7 @@ function isDatabaseUnavailable(error: unknown): boolean {
   const message = (error as Error).message ?? '';
   return (
     (typeof code === 'string' && (DB_UNAVAILABLE.has(code) || DB_RESOURCES.test(code))) ||
-    /Connection terminated|connect ECONNREFUSED|connection error and is not queryable|timeout exceeded when trying to connect/.test(message)
+    /Connection terminated|connect ECONNREFUSED|connection error and is not queryable|timeout exceeded when trying to connect|Query read timeout/.test(message)
   );
 }
 
