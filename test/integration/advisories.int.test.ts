@@ -98,6 +98,9 @@ describe('advisories: drafting, editing, publishing by hand', () => {
     assert.equal(badCvss.json().error.code, 'INVALID_CVSS_VECTOR');
     const badSeverity = await patch({ severity: 'apocalyptic' });
     assert.equal(badSeverity.json().error.code, 'UNKNOWN_SEVERITY');
+    const nul = await patch({ summary: 'before\u0000after', affected: [{ package: 'alpha', ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0\u0000' }] }] }] });
+    assert.equal(nul.statusCode, 400, nul.body);
+    assert.deepEqual(nul.json().error.fields.map((f: { field: string }) => f.field).sort(), ['affected.0.ranges.0.events.0.introduced', 'summary']);
 
     // PEP 440 order, not text order: 0.10 comes after 0.9, and 1.0rc1 before 1.0.
     const ok = await patch({

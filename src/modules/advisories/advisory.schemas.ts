@@ -2,8 +2,11 @@ import { z } from 'zod';
 import { ECOSYSTEMS } from '../policy/policy.schema.js';
 import { CREDIT_TYPES, RANGE_TYPES, REFERENCE_TYPES } from './advisory.types.js';
 
-const text = (max: number) => z.string().trim().max(max, `must be at most ${max} characters`);
-const line = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+// PostgreSQL text cannot hold NUL: refused when the draft is written, not later when it is published.
+const noNul = (value: string) => !value.includes('\u0000');
+const NUL_MESSAGE = 'must not contain NUL characters';
+const text = (max: number) => z.string().trim().max(max, `must be at most ${max} characters`).refine(noNul, NUL_MESSAGE);
+const line = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`).refine(noNul, NUL_MESSAGE);
 const version = line(100);
 const httpUrl = z.url({ protocol: /^https?$/, message: 'expected an http(s) URL' }).max(2_000);
 
