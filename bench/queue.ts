@@ -66,8 +66,9 @@ async function timeCase(app: ZodApp, name: string, url: string, token: string, r
  * serialization) via app.inject, one request at a time.
  */
 export async function benchQueue(settings: BenchSettings, context: AppContext, databaseUrl: string): Promise<QueueFigures> {
-  // Start from an empty desk so that the table holds exactly the seeded reports, not the intake run's.
-  await sql`truncate reports, deadlines, messages, report_pauses, audit_events, outbox`.execute(context.db);
+  // Start from an empty desk so that the table holds exactly the seeded reports, not the intake run's;
+  // cascade empties whatever else refers to reports (reply tokens, attachments, ...).
+  await sql`truncate reports, deadlines, messages, report_pauses, audit_events, outbox cascade`.execute(context.db);
   const seed = await seedReports(context, databaseUrl, settings.queueReports);
 
   const app = await buildApp(context, { logger: false });

@@ -6,6 +6,8 @@ import type { ParentMessage, ServerKind, ServerMessage } from './server-protocol
 export type ServerProcess = {
   kind: ServerKind;
   baseUrl: string;
+  /** Operating-system process id, e.g. to read its CPU time from /proc. */
+  pid: number | undefined;
   /** Set when the process ended before it was told to stop: the run is then an error. */
   crashed(): string | null;
   /** Asks the server to finish and waits for it; kills it if it does not end in time. */
@@ -45,6 +47,7 @@ export async function startServerProcess(kind: ServerKind, databaseUrl: string, 
   return {
     kind,
     baseUrl: `http://127.0.0.1:${port}`,
+    pid: child.pid,
     crashed: () => crash,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;

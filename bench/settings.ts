@@ -10,6 +10,8 @@ export const BENCH_POLICY = path.join(REPO_ROOT, 'test/fixtures/policy.yaml');
 export const INTAKE_RATIO_TARGET = 0.5;
 /** A queue page must answer within this many milliseconds at the 95th percentile. */
 export const QUEUE_P95_TARGET_MS = 25;
+/** POST /v1/querybatch with 1,000 queries over 50,000 advisories must answer within this at the median. */
+export const OSV_P50_TARGET_MS = 100;
 
 export type BenchSettings = {
   /** Admin connection: the bench creates and drops its own database through it. */
@@ -22,6 +24,10 @@ export type BenchSettings = {
   queueRequests: number;
   /** Deep pages to time: how many times nextCursor is followed from the first page to reach each. */
   deepHops: number[];
+  /** Published advisories in the OSV bench (the PyPI corpus imported, the rest seeded in bulk). */
+  osvAdvisories: number;
+  osvQueries: number;
+  osvRuns: number;
 };
 
 /** A bad bench setting: reported by its message alone. */
@@ -29,12 +35,13 @@ export class BenchSettingsError extends Error {
   override name = 'BenchSettingsError';
 }
 
-function numberFrom(name: string, fallback: number, options: { min: number; integer: boolean }): number {
+function numberFrom(name: string, fallback: number, options: { min: number; max?: number; integer: boolean }): number {
   const raw = process.env[name];
   if (raw === undefined || raw.trim() === '') return fallback;
   const value = Number(raw);
-  if (!Number.isFinite(value) || value < options.min || (options.integer && !Number.isInteger(value))) {
-    throw new BenchSettingsError(`${name}=${raw}: expected ${options.integer ? 'a whole number' : 'a number'} of at least ${options.min}`);
+  if (!Number.isFinite(value) || value < options.min || value > (options.max ?? Infinity) || (options.integer && !Number.isInteger(value))) {
+    const range = options.max === undefined ? `of at least ${options.min}` : `from ${options.min} to ${options.max}`;
+    throw new BenchSettingsError(`${name}=${raw}: expected ${options.integer ? 'a whole number' : 'a number'} ${range}`);
   }
   return value;
 }
@@ -57,5 +64,9 @@ export function loadBenchSettings(): BenchSettings {
     queueReports: numberFrom('EMBARGO_BENCH_QUEUE_REPORTS', 100_000, { min: 1_000, integer: true }),
     queueRequests: numberFrom('EMBARGO_BENCH_QUEUE_REQUESTS', 300, { min: 10, integer: true }),
     deepHops: listFrom('EMBARGO_BENCH_DEEP_HOPS', [20, 200]),
+    osvAdvisories: numberFrom('EMBARGO_BENCH_OSV_ADVISORIES', 50_000, { min: 1_000, integer: true }),
+    // The API takes at most 1,000 queries per batch.
+    osvQueries: numberFrom('EMBARGO_BENCH_OSV_QUERIES', 1_000, { min: 20, max: 1_000, integer: true }),
+    osvRuns: numberFrom('EMBARGO_BENCH_OSV_RUNS', 30, { min: 5, integer: true }),
   };
 }

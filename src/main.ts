@@ -7,15 +7,21 @@ import { sealAuditLog } from './modules/audit/audit.sealer.js';
 import { sweepAdvisoryPublications } from './modules/advisories/publication.js';
 import { startNotificationWorker } from './modules/notifications/outbox.worker.js';
 import { startMailIntake } from './modules/mail/mail.listener.js';
+import { startImapIntake } from './modules/mail/imap.intake.js';
 import { timeJob } from './platform/metrics.js';
 
 export type RunningServer = { url: string | null; stop(): Promise<void> };
 
-/** Starts the roles this process plays: web (HTTP API), worker (outbox delivery: mail, webhooks), scheduler (SLA sweeps, audit seals). */
+/** Starts the roles this process plays: web (HTTP API), worker (outbox delivery: mail, webhooks; IMAP intake), scheduler (SLA sweeps, audit seals). */
 export async function startServer(config: Config): Promise<RunningServer> {
   const context = await createContext(config, { purpose: `embargo serve (${config.roles.join(',')})` });
   const app = await buildApp(context);
   const stops: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    await app.close();
+    for (const stopRole of stops) await stopRole();
+    await context.database.close();
+  };
 
   if (config.roles.includes('scheduler')) {
     const loop = startPeriodic(
@@ -40,11 +46,17 @@ export async function startServer(config: Config): Promise<RunningServer> {
     stops.push(() => worker.stop());
   }
 
-  const stop = async () => {
-    await app.close();
-    for (const stopRole of stops) await stopRole();
-    await context.database.close();
-  };
+  if (config.roles.includes('worker') && Object.keys(config.imapMailboxes).length > 0) {
+    try {
+      const imap = await startImapIntake(context, app.log);
+      stops.push(() => imap.stop());
+    } catch (error) {
+      // Release the database (and the embedded data directory's lock) before reporting the failure.
+      await stop();
+      throw new StartupError(`IMAP intake cannot start: ${(error as Error).message}`);
+    }
+  }
+
   let url: string | null = null;
   if (config.roles.includes('web')) {
     try {

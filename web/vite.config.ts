@@ -25,7 +25,21 @@ export default defineConfig({
   },
   server: {
     // `npx vite --config web/vite.config.ts` during development, with the API on :8080.
-    proxy: { '/api': 'http://127.0.0.1:8080', '/p/': { target: 'http://127.0.0.1:8080', bypass: (req) => (/^\/p\/[^/]+\/?$/.test(req.url ?? '') ? req.url : undefined) } },
+    // Pages under /p/ are the app's; the advisory list, advisory and hall of fame pages share their
+    // address with JSON answers, so a browser's navigation (Accept: text/html) stays here.
+    proxy: {
+      '/api': 'http://127.0.0.1:8080',
+      '^/advisories\\.(atom|rss)$': 'http://127.0.0.1:8080',
+      '/p/': {
+        target: 'http://127.0.0.1:8080',
+        bypass: (req) => {
+          const url = req.url ?? '';
+          if (/^\/p\/[^/]+\/?$/.test(url)) return url;
+          const navigation = req.headers.accept?.startsWith('text/html') ?? false;
+          return navigation && /^\/p\/[^/]+\/(advisories(\/[^/]+)?|hall-of-fame)\/?$/.test(url) ? url : undefined;
+        },
+      },
+    },
     fs: { allow: [`${here}..`] },
   },
 });

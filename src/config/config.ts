@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { imapMailboxesSchema } from './imap-mailboxes.js';
 
 /**
  * Every setting Embargo reads, in one schema. Nothing else reads process.env: the object built here
@@ -36,6 +37,11 @@ const settingsSchema = z.object({
   publicUrl: z.url('expected an absolute URL such as https://security.example.org').optional(),
   /** Armored, unencrypted OpenPGP private key file; when set, published security.txt files are cleartext-signed. */
   securityTxtSigningKey: z.string().min(1).optional(),
+  /**
+   * Armored, unencrypted OpenPGP private key file that signs CSAF documents (a .asc beside each); the
+   * CSAF provider then declares itself csaf_trusted_provider. Unset: the security.txt key, if any.
+   */
+  csafSigningKeyFile: z.string().min(1).optional(),
   sessionSecret: z.string().min(32, 'expected at least 32 characters of random secret').optional(),
   masterKey: z.string().min(1).optional(),
   masterKeyFile: z.string().min(1).optional(),
@@ -83,6 +89,15 @@ const settingsSchema = z.object({
   smtpTlsCert: z.string().min(1).optional(),
   mailMaxBytes: z.coerce.number().int().min(10_000, 'expected at least 10000 bytes').default(10 * 1024 * 1024),
   mailRateLimitPerHour: z.coerce.number().int().min(1).default(20),
+  /** Largest file a reporter or the team may attach through the API (files are kept, encrypted, in the database). */
+  attachmentMaxBytes: z.coerce
+    .number()
+    .int()
+    .min(1024, 'expected at least 1024 bytes')
+    .max(100 * 1024 * 1024, 'expected at most 104857600 bytes (files are kept in the database)')
+    .default(10 * 1024 * 1024),
+  /** Most files one report may have, whichever way they came. */
+  attachmentMaxPerReport: z.coerce.number().int().min(1).max(1000).default(20),
   /** Per project, an armored unencrypted OpenPGP private key file that decrypts mail sent to the project: "alpha=/keys/alpha.asc,beta=/keys/beta.asc". */
   pgpPrivateKeys: z
     .union([
@@ -91,6 +106,9 @@ const settingsSchema = z.object({
     ])
     .pipe(z.record(z.string().regex(/^[a-z0-9-]+$/, 'expected slug=file pairs such as alpha=/keys/alpha.asc'), z.string().min(1, 'expected slug=file pairs such as alpha=/keys/alpha.asc')))
     .default({}),
+  /** Per project, an existing mailbox the worker polls for reports: "alpha=imaps://user:password@mail.example.org/INBOX". */
+  imapMailboxes: imapMailboxesSchema.default({}),
+  imapPollSeconds: z.coerce.number().int().min(1, 'expected at least 1 (second)').default(60),
   outboxIntervalMs: z.coerce.number().int().min(50, 'expected at least 50 (milliseconds)').default(2_000),
   outboxMaxAttempts: z.coerce.number().int().min(1).default(30),
   /** How long a breached deadline stays with its handler and backup before all maintainers hear of it. */
@@ -109,6 +127,7 @@ const ENV_NAMES: Record<keyof z.input<typeof settingsSchema>, string> = {
   policyFile: 'EMBARGO_CONFIG',
   publicUrl: 'EMBARGO_PUBLIC_URL',
   securityTxtSigningKey: 'EMBARGO_SECURITY_TXT_SIGNING_KEY',
+  csafSigningKeyFile: 'EMBARGO_CSAF_SIGNING_KEY_FILE',
   sessionSecret: 'EMBARGO_SESSION_SECRET',
   masterKey: 'EMBARGO_MASTER_KEY',
   masterKeyFile: 'EMBARGO_MASTER_KEY_FILE',
@@ -138,7 +157,11 @@ const ENV_NAMES: Record<keyof z.input<typeof settingsSchema>, string> = {
   smtpTlsCert: 'EMBARGO_SMTP_TLS_CERT',
   mailMaxBytes: 'EMBARGO_MAIL_MAX_BYTES',
   mailRateLimitPerHour: 'EMBARGO_MAIL_RATE_LIMIT_PER_HOUR',
+  attachmentMaxBytes: 'EMBARGO_ATTACHMENT_MAX_BYTES',
+  attachmentMaxPerReport: 'EMBARGO_ATTACHMENT_MAX_PER_REPORT',
   pgpPrivateKeys: 'EMBARGO_PGP_PRIVATE_KEYS',
+  imapMailboxes: 'EMBARGO_IMAP_MAILBOXES',
+  imapPollSeconds: 'EMBARGO_IMAP_POLL_SECONDS',
   outboxIntervalMs: 'EMBARGO_OUTBOX_INTERVAL_MS',
   outboxMaxAttempts: 'EMBARGO_OUTBOX_MAX_ATTEMPTS',
   slaEscalationHours: 'EMBARGO_SLA_ESCALATION_HOURS',
@@ -209,7 +232,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Record<key
       const envName = ENV_NAMES[key as keyof typeof ENV_NAMES];
       const where = envName ? `${envName} (setting "${key}")` : `setting "${key}"`;
       // Error output ends up in logs and terminals: never echo secrets back.
-      const got = /secret|masterKey/i.test(key) ? '(value hidden)' : (JSON.stringify(envName ? raw[key] : undefined)?.replace(/(\/\/[^:/@]*:)[^@/]*@/, '$1***@') ?? 'nothing');
+      const got = /secret|masterKey|imapMailboxes/i.test(key) ? '(value hidden)' : (JSON.stringify(envName ? raw[key] : undefined)?.replace(/(\/\/[^:/@]*:)[^@/]*@/, '$1***@') ?? 'nothing');
       return `  - ${where}: ${issue.message}; got ${got}`;
     });
     throw new ConfigError(`Embargo cannot start: invalid configuration.\n${lines.join('\n')}\nFix the environment variable or ${settingsFile ?? 'settings file'} and start again.`);

@@ -17,6 +17,8 @@ export const ERRORS = {
   INSUFFICIENT_SCOPE: 403,
   CSRF_TOKEN_INVALID: 403,
   FORBIDDEN: 403,
+  /** The project's policy does not accept attachments (`report.attachments: refused`). */
+  ATTACHMENTS_REFUSED: 403,
   NOT_FOUND: 404,
   PROJECT_NOT_FOUND: 404,
   REPORT_NOT_FOUND: 404,
@@ -41,8 +43,16 @@ export const ERRORS = {
   EXPORT_INVALID: 409,
   TWO_FACTOR_ALREADY_ENABLED: 409,
   TWO_FACTOR_NOT_ENABLED: 409,
+  /** The report already has as many attachments as the server keeps per report. */
+  ATTACHMENT_LIMIT_REACHED: 409,
   PAYLOAD_TOO_LARGE: 413,
+  /** A file larger than the attachment size limit (EMBARGO_ATTACHMENT_MAX_BYTES). */
+  ATTACHMENT_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  /** A file type that is not on the attachment allow-list. */
+  ATTACHMENT_TYPE_NOT_ALLOWED: 415,
+  /** The file's contents are not what its Content-Type claims (e.g. "image/png" that is no PNG). */
+  ATTACHMENT_TYPE_MISMATCH: 415,
   RATE_LIMITED: 429,
   INTERNAL_ERROR: 500,
   DATABASE_UNAVAILABLE: 503,

@@ -57,6 +57,10 @@ ${indented}
       - { id: high, name: High, definition: Data exposure without user interaction. }
       - { id: medium, name: Medium }
       - { id: low, name: Low }
+    releaseTypes: { critical: patch, high: patch, medium: minor }
+    # A CNA, so the advisory page's CVE JSON 5 download has a record to give.
+    advisories:
+      cna: { orgId: 3f9d5c1e-6a4b-4c2d-9e8f-0a1b2c3d4e5f, shortName: alpha-e2e }
   - slug: beta
     name: Beta
     contacts:

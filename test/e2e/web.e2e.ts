@@ -40,7 +40,7 @@ test('the public policy page renders the policy and checks the form like the API
   await expect(page.getByText('We answer your report within 48 hours to confirm we received it.')).toBeVisible();
   await expect(page.getByRole('table', { name: /Versions of Alpha/ })).toContainText('0.4.x');
   await expect(page.getByText('Remote code execution or full compromise.')).toBeVisible();
-  await expect(page.getByRole('link', { name: 'Hall of fame' })).toBeVisible();
+  await expect(page.getByRole('main').getByRole('link', { name: 'Hall of fame' })).toBeVisible();
   await expectAccessible(page, 'policy page');
   await screenshot(page, '01-policy-page');
 
@@ -229,6 +229,55 @@ test('an outsider cannot open the report: another project\'s maintainer, or a wr
   await stranger.goto(`${baseUrl()}/team/reports/${shared.reportId}`);
   await expect(stranger).toHaveURL(/\/login\?next=/);
   await screenshot(stranger, '08-outsider-login-redirect');
+});
+
+test('a reporter attaches a file in the form and a team member sees and downloads it', async ({ page, browser }) => {
+  const content = 'E2E-ATTACHMENT-MARKER: input that crashes the parser\n\u0041\u0042\n';
+  await page.goto(`${baseUrl()}/p/alpha#report`);
+  await page.getByLabel(/^Title/).fill('Parser crash with attached input');
+  await page.getByLabel(/^Description/).fill('The attached input makes parse() crash.');
+  await page.getByLabel(/^Steps to reproduce/).fill('alpha.parse(open("crash-input.txt").read())');
+  await page.getByLabel(/^Files/).setInputFiles({ name: 'crash-input.txt', mimeType: 'text/plain', buffer: Buffer.from(content) });
+  await expect(page.getByRole('list', { name: 'Files to attach' })).toContainText('crash-input.txt');
+  await page.getByRole('button', { name: 'Send report privately' }).click();
+
+  // The report is created first, then the file goes up with the report's token.
+  await expect(page).toHaveURL(/\/r\/[0-9a-f-]{36}#emb_/, { timeout: 20_000 });
+  const reportId = new URL(page.url()).pathname.split('/')[2]!;
+  const files = page.getByRole('region', { name: 'Files', exact: true });
+  const reporterDownload = page.waitForEvent('download');
+  await files.getByRole('button', { name: 'crash-input.txt' }).click();
+  const saved = await reporterDownload;
+  expect(saved.suggestedFilename()).toBe('crash-input.txt');
+  expect(readFileSync((await saved.path())!, 'utf8')).toBe(content);
+
+  // The reporter adds another file later, from their page.
+  await files.getByLabel('Add files').setInputFiles({ name: 'trace.log', mimeType: '', buffer: Buffer.from('Traceback (most recent call last):\n  parse\n') });
+  await files.getByRole('button', { name: 'Attach file' }).click();
+  await expect(files.getByRole('list', { name: 'File uploads' })).toContainText('Attached');
+  await expect(files.getByRole('list', { name: 'Files of this report' })).toContainText('trace.log');
+  await expectAccessible(page, 'status page with files');
+
+  const team = await newPage(browser);
+  await signIn(team, USERS.maintainer);
+  await team.goto(`${baseUrl()}/team/reports/${reportId}`);
+  await expect(team.getByRole('heading', { level: 1, name: 'Parser crash with attached input' })).toBeVisible();
+  const teamFiles = team.getByRole('region', { name: 'Files', exact: true });
+  const link = teamFiles.getByRole('link', { name: 'crash-input.txt' });
+  await expect(link).toBeVisible();
+  await expect(teamFiles).toContainText('trace.log');
+  const teamDownload = team.waitForEvent('download');
+  await link.click();
+  const downloaded = await teamDownload;
+  expect(downloaded.suggestedFilename()).toBe('crash-input.txt');
+  expect(readFileSync((await downloaded.path())!, 'utf8')).toBe(content);
+  // The link is the download-only route: an attachment, an allow-listed type, no sniffing, a sandbox.
+  const response = await team.context().request.get(`${baseUrl()}${(await link.getAttribute('href'))!}`);
+  expect(response.headers()['content-disposition']).toMatch(/^attachment; filename="crash-input.txt"/);
+  expect(response.headers()['content-type']).toBe('text/plain');
+  expect(response.headers()['x-content-type-options']).toBe('nosniff');
+  expect(response.headers()['content-security-policy']).toContain('sandbox');
+  await expectAccessible(team, 'report page with files');
 });
 
 test('the metrics, policy and account pages work and are accessible', async ({ page, request }) => {

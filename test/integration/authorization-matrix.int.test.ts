@@ -86,6 +86,9 @@ const MATRIX: Record<string, Rule> = {
     params: ({ reportA: id }) => ({ id, attachmentId: someId().id }),
     expect: onReportA('404:NOT_FOUND', '404:NOT_FOUND', '404:NOT_FOUND'),
   },
+  // Uploads: the body is the file (this JSON body is taken as a text file). Refusals by type, size and
+  // policy, and what a refusal leaves unchanged, are tested in attachment-upload.int.test.ts.
+  'POST /api/v1/reports/:id/attachments': { params: reportA, body: { note: 'matrix file' }, expect: onReportA(201, '403:FORBIDDEN', 201) },
   'POST /api/v1/reports/:id/access-token': { params: reportA, expect: onReportA(201, '403:FORBIDDEN', 201) },
   'DELETE /api/v1/reports/:id/access-token': { params: reportA, expect: onReportA(204, '403:FORBIDDEN', 204) },
   'POST /api/v1/reports/:id/messages': { params: reportA, body: { body: 'hello' }, expect: onReportA(201, '403:FORBIDDEN', 201) },
@@ -121,6 +124,9 @@ const MATRIX: Record<string, Rule> = {
   'GET /.well-known/csaf/white/': { expect: all(200) },
   'GET /.well-known/csaf/white/index.txt': { expect: all(200) },
   'GET /.well-known/csaf/white/changes.csv': { expect: all(200) },
+  'GET /.well-known/csaf/white/feed-tlp-white.json': { expect: all(200) },
+  // The matrix runs without a CSAF signing key: no key to serve.
+  'GET /.well-known/csaf/openpgp/:file': { params: () => ({ file: `${'A'.repeat(40)}.asc` }), expect: all('404:NOT_FOUND') },
   'GET /.well-known/csaf/white/:year/': { params: () => ({ year: '2026' }), expect: all('404:NOT_FOUND') },
   'GET /.well-known/csaf/white/:year/:file': { params: () => ({ year: '2026', file: `${advisories.draft.toLowerCase()}.json` }), expect: all('404:NOT_FOUND') },
   'GET /api/v1/metrics': { expect: users(200) },
@@ -132,6 +138,8 @@ const MATRIX: Record<string, Rule> = {
   'GET /login': { expect: all(200) },
   'GET /p/:project': { params: () => ({ project: 'alpha' }), expect: all(200) },
   'GET /r/:id': { params: reportA, expect: all(200) },
+  'GET /advisories': { expect: all(200) },
+  'GET /hall-of-fame': { expect: all(200) },
   'GET /team': { expect: all(200) },
   'GET /team/reports/:id': { params: reportA, expect: all(200) },
   'GET /team/metrics': { expect: all(200) },

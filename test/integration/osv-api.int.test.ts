@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { sql } from 'kysely';
 import { validateOsv } from '../../src/modules/exports/osv.js';
 import { ADVISORY_POLICY, LONG_SESSIONS, NO_CORPUS, completeAdvisory, createDraft, providerMetadataSchema, publish, readZip } from '../support/advisories.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
@@ -112,6 +113,32 @@ describe('OSV-compatible API and sources', () => {
     assert.deepEqual(results[3], {});
     const tooMany = await t.app.inject({ method: 'POST', url: '/v1/querybatch', payload: { queries: Array.from({ length: 1001 }, () => ({ commit: 'a' })) } });
     assert.equal(tooMany.statusCode, 400);
+  });
+
+  it('answers the same for packages indexed before ranges and listed versions were (read from the document)', async () => {
+    const queries = [
+      ...['0.1', '0.9.4', '0.2.post1', '1.0', '1.0.3'].map((version) => ({ package: { name: 'alpha-lib', ecosystem: 'PyPI' }, version })),
+      ...['2.0.0', '2.3.1', '3.0.1'].map((version) => ({ package: { name: '@acme/widgets', ecosystem: 'npm' }, version })),
+      { package: { name: 'alpha-lib', ecosystem: 'PyPI' } },
+    ];
+    const batch = async () => (await t.app.inject({ method: 'POST', url: '/v1/querybatch', payload: { queries } })).json();
+    const indexed = await batch();
+    assert.ok(indexed.results.filter((result: { vulns?: unknown[] }) => result.vulns).length >= 6, JSON.stringify(indexed));
+    type Row = { advisory_id: string; ecosystem: string; name_key: string; listed: unknown; ranges: unknown; osv_id: string; modified: string; published_at: Date };
+    const saved = (await sql<Row>`select advisory_id, ecosystem, name_key, listed, ranges, osv_id, modified, published_at from advisory_packages`.execute(t.context.db)).rows;
+    // The PyPI advisory's rows as an older version wrote them; the npm one's stay indexed: one batch reads both kinds.
+    await sql`update advisory_packages set ranges = null, listed = null, osv_id = null, modified = null, published_at = null
+      where advisory_id = (select id from advisories where public_id = ${pypiId})`.execute(t.context.db);
+    try {
+      assert.deepEqual(await batch(), indexed);
+    } finally {
+      // The other tests here read the index as publication wrote it.
+      for (const row of saved) {
+        await sql`update advisory_packages set listed = ${row.listed === null ? null : JSON.stringify(row.listed)}::jsonb, ranges = ${JSON.stringify(row.ranges)}::jsonb,
+            osv_id = ${row.osv_id}, modified = ${row.modified}, published_at = ${row.published_at}
+          where advisory_id = ${row.advisory_id} and ecosystem = ${row.ecosystem} and name_key = ${row.name_key}`.execute(t.context.db);
+      }
+    }
   });
 
   it('serves records by id, the index and per-ecosystem ZIPs, never drafts', async () => {

@@ -103,8 +103,8 @@ describe('embargo import osv: the PyPI advisory database', { skip: NO_PYPA }, ()
       const results = response.json().results as { vulns?: { id: string }[]; next_page_token?: string }[];
       batch.forEach((entry, index) => {
         assert.equal(results[index]!.next_page_token, undefined);
-        // Until the prefixes are registered, OSV ids go out with the "x_" escape (see toOsv).
-        const ids = new Set((results[index]!.vulns ?? []).map((vuln) => vuln.id.replace(/^x_/, '')));
+        // Imported advisories keep their own ids: no "x_" escape.
+        const ids = new Set((results[index]!.vulns ?? []).map((vuln) => vuln.id));
         for (const check of entry.checks) {
           if (ids.has(check.id) !== check.expectAffected) {
             failures.push(`${check.id}: ${check.query.package.name} ${check.query.version} should ${check.expectAffected ? '' : 'not '}be affected`);
@@ -117,6 +117,27 @@ describe('embargo import osv: the PyPI advisory database', { skip: NO_PYPA }, ()
     assert.deepEqual(failures.slice(0, 20), [], `${failures.length} failures`);
   });
 
+  it('serves every imported advisory under its original id, with its aliases and related ids', async () => {
+    const index = (await t.app.inject({ method: 'GET', url: '/osv/all.json' })).json() as { id: string; modified: string }[];
+    assert.deepEqual(index.map((entry) => entry.id).sort(), [...records.keys()].sort());
+    const withRelated = [...records.values()].filter((record) => record.related?.length);
+    assert.ok(withRelated.length > 0, 'the corpus has records with related ids');
+    const sample = [...withRelated, ...[...records.values()].filter((_, index) => index % 250 === 0)];
+    for (const original of sample) {
+      for (const url of [`/v1/vulns/${original.id}`, `/osv/${original.id}.json`]) {
+        const response = await t.app.inject({ method: 'GET', url });
+        assert.equal(response.statusCode, 200, `${url}: ${response.body}`);
+        const served = response.json() as OsvRecord;
+        assert.equal(served.id, original.id, url);
+        assert.deepEqual([...(served.aliases ?? [])].sort(), [...new Set(original.aliases ?? [])].sort(), `${url} aliases`);
+        assert.deepEqual(served.related, original.related?.length ? original.related : undefined, `${url} related`);
+      }
+    }
+    const first = withRelated.find((record) => !record.withdrawn);
+    const single = await t.app.inject({ method: 'POST', url: '/v1/query', payload: { package: { name: first!.affected![0]!.package!.name, ecosystem: 'PyPI' } } });
+    assert.ok((single.json().vulns as OsvRecord[]).some((vuln) => vuln.id === first!.id && vuln.related !== undefined));
+  });
+
   it('round-trips export -> import for a sample', async () => {
     const sample = [...records.keys()].sort().filter((_, index) => index % 100 === 0);
     const exported: OsvRecord[] = [];
@@ -127,9 +148,12 @@ describe('embargo import osv: the PyPI advisory database', { skip: NO_PYPA }, ()
     }
     for (const record of exported) {
       assert.deepEqual(validateOsv(record).errors.filter((issue) => issue.rule === 'schema'), []);
-      const original = convertOsvRecord(records.get(record.id.replace(/^x_/, ''))!);
+      assert.ok(records.has(record.id), `${record.id} is exported under its original id`);
+      const original = convertOsvRecord(records.get(record.id)!);
       const again = convertOsvRecord(record);
       assert.equal(again.id, original.id);
+      assert.equal(again.sourceId, original.sourceId);
+      assert.deepEqual(again.content.related, original.content.related);
       assert.deepEqual(again.content.affected, original.content.affected);
       assert.deepEqual([again.content.cveId, ...again.content.aliases].sort(), [original.content.cveId, ...original.content.aliases].sort());
       assert.equal(again.content.details, original.content.details);
@@ -210,8 +234,10 @@ describe('embargo import osv / export (CLI)', () => {
       assert.equal(exported.code, 0, exported.err);
       assert.match(exported.out, /3\/3: 3 written/);
       const written = readdirSync(out).sort();
-      assert.deepEqual(written, ['x_GHSA-aaaa-bbbb-cccc.json', 'x_PYSEC-2024-0001.json', 'x_PYSEC-2024-0002.json']);
-      const one = JSON.parse(readFileSync(path.join(out, 'x_PYSEC-2024-0001.json'), 'utf8')) as OsvRecord;
+      // Imported advisories keep their own ids in exports too.
+      assert.deepEqual(written, ['GHSA-aaaa-bbbb-cccc.json', 'PYSEC-2024-0001.json', 'PYSEC-2024-0002.json']);
+      const one = JSON.parse(readFileSync(path.join(out, 'PYSEC-2024-0001.json'), 'utf8')) as OsvRecord;
+      assert.equal(one.id, 'PYSEC-2024-0001');
       assert.equal(validateOsv(one).valid, true);
       assert.deepEqual(one.aliases, ['CVE-2024-0001']);
       assert.equal(one.published, '2024-04-01T10:00:00Z');

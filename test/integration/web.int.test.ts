@@ -13,7 +13,7 @@ describe('web app routes', () => {
   after(() => t.close());
 
   it('answers the app shell for every client route, revalidated on each visit, under the strict CSP', async () => {
-    for (const url of ['/', '/login', '/p/alpha', '/r/0190a1b2-0000-7000-8000-000000000000', '/team', '/team/reports/x', '/team/metrics', '/team/projects/alpha', '/team/account']) {
+    for (const url of ['/', '/login', '/p/alpha', '/r/0190a1b2-0000-7000-8000-000000000000', '/advisories', '/hall-of-fame', '/team', '/team/reports/x', '/team/metrics', '/team/projects/alpha', '/team/account']) {
       const response = await t.app.inject({ method: 'GET', url });
       assert.equal(response.statusCode, 200, url);
       assert.match(String(response.headers['content-type']), /^text\/html/, url);
@@ -23,6 +23,41 @@ describe('web app routes', () => {
       assert.match(csp, /script-src 'self'/);
       assert.doesNotMatch(csp, /unsafe-inline/);
     }
+  });
+
+  it('answers the app to browsers and JSON to everyone else at the advisory pages that are also API resources', async () => {
+    const chrome = 'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,image/apng,*/*;q=0.8,application/signed-exchange;v=b3;q=0.7';
+    const firefox = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
+    for (const url of ['/p/alpha/advisories', '/p/alpha/advisories/EMB-2026-0001', '/p/alpha/hall-of-fame', '/p/nope/advisories/EMB-2026-0001']) {
+      for (const accept of [chrome, firefox, 'text/html']) {
+        const page = await t.app.inject({ method: 'GET', url, headers: { accept } });
+        assert.equal(page.statusCode, 200, `${url} ${accept}`);
+        assert.match(String(page.headers['content-type']), /^text\/html/, url);
+        assert.match(page.body, /<div id="root">/, url);
+        assert.equal(page.headers['cache-control'], 'no-cache', url);
+        assert.match(String(page.headers.vary), /\bAccept\b/, url);
+      }
+      for (const accept of [undefined, '*/*', 'application/json', 'application/json, text/plain, */*', 'text/html;q=0.5, application/json', 'text/html, application/json', 'text/html;q=0.9, application/*', 'text/html;q=0']) {
+        const api = await t.app.inject({ method: 'GET', url, headers: accept === undefined ? {} : { accept } });
+        assert.match(String(api.headers['content-type']), /^application\/json/, `${url} ${accept}`);
+        assert.match(String(api.headers.vary), /\bAccept\b/, `${url} ${accept}`);
+      }
+    }
+    const list = await t.app.inject({ method: 'GET', url: '/p/alpha/advisories', headers: { accept: 'application/json' } });
+    assert.equal(list.statusCode, 200);
+    assert.deepEqual(list.json(), { project: 'alpha', items: [] });
+    const unknown = await t.app.inject({ method: 'GET', url: '/p/alpha/advisories/EMB-2026-0001', headers: { accept: '*/*' } });
+    assert.equal(unknown.statusCode, 404);
+    assert.equal(unknown.json().error.code, 'ADVISORY_NOT_FOUND');
+    // Feeds and the changelog beside them stay what they are, whatever the browser asks for.
+    const feed = await t.app.inject({ method: 'GET', url: '/p/alpha/advisories.atom', headers: { accept: chrome } });
+    assert.match(String(feed.headers['content-type']), /^application\/atom\+xml/);
+    const changelog = await t.app.inject({ method: 'GET', url: '/p/alpha/CHANGELOG.md', headers: { accept: chrome } });
+    assert.match(String(changelog.headers['content-type']), /^text\/markdown/);
+    // Other routes are not negotiated and do not vary.
+    const project = await t.app.inject({ method: 'GET', url: '/api/v1/projects/alpha', headers: { accept: chrome } });
+    assert.match(String(project.headers['content-type']), /^application\/json/);
+    assert.doesNotMatch(String(project.headers.vary ?? ''), /\bAccept\b/);
   });
 
   it('serves hashed assets with their type and a year of immutable caching', async () => {

@@ -1,6 +1,8 @@
 import { lazy, Suspense, useEffect, useRef } from 'react';
-import { Layout } from './components/Layout';
+import { Layout, PublicNav } from './components/Layout';
 import { Loading } from './components/Notice';
+import { AdvisoryListPage } from './public/AdvisoryListPage';
+import { HallOfFamePage } from './public/HallOfFamePage';
 import { HomePage } from './public/HomePage';
 import { LoginPage } from './public/LoginPage';
 import { PolicyPage } from './public/PolicyPage';
@@ -10,6 +12,8 @@ import { matchPath, useLocation } from './router';
 
 // The team desk is a separate chunk: reporters never download it.
 const TeamApp = lazy(() => import('./team/TeamApp'));
+// So is the advisory page, with its Markdown parser.
+const AdvisoryPage = lazy(() => import('./public/AdvisoryPage'));
 
 export function App() {
   const location = useLocation();
@@ -41,7 +45,21 @@ export function App() {
   if (pathname === '/' || pathname === '') page = <HomePage />;
   else if (pathname === '/login') page = <LoginPage next={location.search.get('next')} />;
   else if ((params = matchPath('/p/:project', pathname))) page = <PolicyPage key={params.project} slug={params.project!} />;
+  else if (pathname === '/advisories') page = <AdvisoryListPage />;
+  else if (pathname === '/hall-of-fame') page = <HallOfFamePage />;
+  else if ((params = matchPath('/p/:project/advisories', pathname))) page = <AdvisoryListPage key={params.project} slug={params.project!} />;
+  else if ((params = matchPath('/p/:project/advisories/:id', pathname)))
+    page = (
+      <Suspense fallback={<Loading what="the advisory" />}>
+        <AdvisoryPage key={`${params.project}/${params.id}`} slug={params.project!} id={params.id!} />
+      </Suspense>
+    );
+  else if ((params = matchPath('/p/:project/hall-of-fame', pathname))) page = <HallOfFamePage key={params.project} slug={params.project!} />;
   else if ((params = matchPath('/r/:id', pathname))) page = <StatusPage key={params.id} id={params.id!} justSubmitted={(location.state as { submitted?: boolean } | null)?.submitted === true} />;
   else page = <NotFoundPage />;
-  return <Layout area="public">{page}</Layout>;
+  return (
+    <Layout area="public" nav={<PublicNav pathname={pathname} />}>
+      {page}
+    </Layout>
+  );
 }

@@ -8,6 +8,8 @@ export type ReportAction =
   | 'read'
   | 'readInternal'
   | 'reply'
+  /** Add a file to the report (whether the project accepts files at all is its policy's call). */
+  | 'attach'
   | 'addInternalNote'
   | 'transition'
   | 'update'
@@ -21,7 +23,7 @@ export function canReport(actor: Actor, action: ReportAction, report: ReportRef)
     case 'anonymous':
       return false;
     case 'reporter':
-      return actor.reportId === report.id && (action === 'read' || action === 'reply' || action === 'manageAccessToken');
+      return actor.reportId === report.id && (action === 'read' || action === 'reply' || action === 'attach' || action === 'manageAccessToken');
     case 'user':
       if (action === 'read' || action === 'readInternal') return hasRole(actor, report.projectSlug, 'viewer');
       return hasRole(actor, report.projectSlug, 'maintainer');
@@ -30,7 +32,7 @@ export function canReport(actor: Actor, action: ReportAction, report: ReportRef)
 
 /** What the UI may offer; it never re-implements the rules above. */
 export function reportAbilities(actor: Actor, report: ReportRef): Record<ReportAction, boolean> {
-  const actions: ReportAction[] = ['read', 'readInternal', 'reply', 'addInternalNote', 'transition', 'update', 'manageAccessToken'];
+  const actions: ReportAction[] = ['read', 'readInternal', 'reply', 'attach', 'addInternalNote', 'transition', 'update', 'manageAccessToken'];
   return Object.fromEntries(actions.map((action) => [action, canReport(actor, action, report)])) as Record<ReportAction, boolean>;
 }
 

@@ -19,6 +19,8 @@ export type AdvisoryContent = {
   confidentialDetails: string;
   cveId: string | null;
   aliases: string[];
+  /** OSV `related` ids, kept from imported records; optional because older working copies lack it. */
+  related?: string[];
   affected: AffectedPackage[];
   patchedVersions: string[];
   cwes: Cwe[];

@@ -32,6 +32,8 @@ export type DocumentFacts = {
   modifiedAt: Date;
   withdrawnAt: Date | null;
   revisions: Revision[];
+  /** Imported advisories: the id at the source (see AdvisoryDocument.sourceId). */
+  sourceId?: string | undefined;
 };
 
 export function buildDocument(context: Pick<AppContext, 'config' | 'policies'>, project: ProjectPolicy, content: AdvisoryContent, facts: DocumentFacts): AdvisoryDocument {
@@ -39,6 +41,9 @@ export function buildDocument(context: Pick<AppContext, 'config' | 'policies'>, 
     id: facts.id,
     cveId: content.cveId,
     aliases: [...content.aliases],
+    // Only when present: documents stored before these fields existed must compare equal (samePublicContent).
+    ...(content.related?.length ? { related: [...content.related] } : {}),
+    ...(facts.sourceId ? { sourceId: facts.sourceId } : {}),
     project: { slug: project.slug, name: project.name, url: project.url ?? null, ecosystem: project.ecosystem },
     title: content.title,
     summary: content.summary,

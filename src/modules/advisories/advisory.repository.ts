@@ -1,6 +1,7 @@
 import { sql, type Insertable } from 'kysely';
 import type { Executor, Tx } from '../../platform/db/database.js';
 import type { AdvisoriesTable, AdvisoryRow } from '../../platform/db/schema.js';
+import type { OsvIndex } from './osv-index.js';
 
 type AdvisoryState = AdvisoryRow['state'];
 type AdvisoryUpdate = Partial<Omit<Insertable<AdvisoriesTable>, 'id' | 'public_id' | 'project_slug' | 'created_at' | 'created_by'>>;
@@ -97,13 +98,25 @@ export async function insertRevision(trx: Executor, row: { advisoryId: string; n
     .execute();
 }
 
-export async function replacePackages(trx: Executor, advisoryId: string, packages: { ecosystem: string; nameKey: string }[]): Promise<void> {
+/** Rewrites an advisory's rows of the OSV query index; called with every new public document. */
+export async function replacePackages(trx: Executor, advisoryId: string, index: OsvIndex): Promise<void> {
   await trx.deleteFrom('advisory_packages').where('advisory_id', '=', advisoryId).execute();
-  const unique = [...new Map(packages.map((entry) => [`${entry.ecosystem}\n${entry.nameKey}`, entry])).values()];
-  if (unique.length === 0) return;
+  if (index.packages.length === 0) return;
   await trx
     .insertInto('advisory_packages')
-    .values(unique.map((entry) => ({ advisory_id: advisoryId, ecosystem: entry.ecosystem, name_key: entry.nameKey })))
+    .values(
+      index.packages.map((entry) => ({
+        advisory_id: advisoryId,
+        ecosystem: entry.ecosystem,
+        name_key: entry.nameKey,
+        listed: entry.listed.length > 0 ? JSON.stringify(entry.listed) : null,
+        ranges: JSON.stringify(entry.ranges),
+        osv_id: index.osvId,
+        modified: index.modified,
+        published_at: index.publishedAt,
+        withdrawn: index.withdrawn,
+      })),
+    )
     .execute();
 }
 
@@ -156,18 +169,69 @@ export async function findPublicAdvisory(db: Executor, publicId: string): Promis
     .executeTakeFirst();
 }
 
-/** Published (not withdrawn) advisories naming any of the packages, for the OSV query API. */
-export async function findPublishedForPackages(db: Executor, keys: { ecosystem: string; nameKey: string }[]): Promise<(PublicRow & { ecosystem: string; name_key: string })[]> {
-  if (keys.length === 0) return [];
-  return db
-    .selectFrom('advisory_packages')
-    .innerJoin('advisories', 'advisories.id', 'advisory_packages.advisory_id')
-    .select(['advisories.id', 'public_id', 'project_slug', 'state', 'public_doc', 'published_at', 'modified_at', 'advisory_packages.ecosystem', 'advisory_packages.name_key'])
-    .where('advisories.state', '=', 'published')
-    .where((eb) => eb.or(keys.map((key) => eb.and([eb('advisory_packages.ecosystem', '=', key.ecosystem), eb('advisory_packages.name_key', '=', key.nameKey)]))))
-    .orderBy('published_at', 'desc')
-    .orderBy('advisories.id')
-    .execute();
+export type AskedPackage = { ecosystem: string; nameKey: string; versions: string[] };
+
+export type IndexMatchRow = {
+  advisory_id: string;
+  osv_id: string;
+  modified: string;
+  /** Which of the packages asked for (0-based position) the row answers. */
+  key_index: number;
+  /** Publication time in epoch milliseconds: cheaper to read than a date, needed only to merge with unindexed rows. */
+  published_ms: number;
+  /** IndexedRange[] as replacePackages stored them. */
+  ranges: unknown;
+  /** Of the versions asked about for this package, those the advisory lists (null: none). */
+  listed_asked: string[] | null;
+};
+
+function askedArrays(asked: AskedPackage[]) {
+  return { ecosystems: asked.map((key) => key.ecosystem), names: asked.map((key) => key.nameKey), versions: asked.map((key) => JSON.stringify(key.versions)) };
+}
+
+/**
+ * Candidates for the OSV query API, from the index alone: for each published (not withdrawn) advisory
+ * naming one of the packages, its OSV id and modified string, its ranges for that package and which
+ * of the versions asked about it lists; never a document, nor the whole list of versions (the PyPI
+ * database lists hundreds per advisory). Newest publication first.
+ */
+export async function findIndexedMatches(db: Executor, asked: AskedPackage[]): Promise<IndexMatchRow[]> {
+  if (asked.length === 0) return [];
+  const { ecosystems, names, versions } = askedArrays(asked);
+  const result = await sql<IndexMatchRow>`
+    select p.advisory_id, p.osv_id, p.modified, (q.position - 1)::int as key_index, (extract(epoch from p.published_at) * 1000)::float8 as published_ms, p.ranges,
+      case when p.listed is not null then (
+        select array_agg(asked.version) from jsonb_array_elements_text(q.versions::jsonb) as asked(version) where jsonb_exists(p.listed, asked.version)
+      ) end as listed_asked
+    from unnest(${ecosystems}::text[], ${names}::text[], ${versions}::text[]) with ordinality as q(ecosystem, name_key, versions, position)
+    join advisory_packages p on p.ecosystem = q.ecosystem and p.name_key = q.name_key
+    where p.ranges is not null and not p.withdrawn
+    order by p.published_at desc, p.advisory_id
+  `.execute(db);
+  return result.rows;
+}
+
+export type UnindexedMatchRow = { advisory_id: string; key_index: number; published_at: Date | null; public_doc: unknown };
+
+/** Candidates whose index rows predate ranges (written before migration 20261125T0500): read with their documents. */
+export async function findUnindexedMatches(db: Executor, asked: AskedPackage[]): Promise<UnindexedMatchRow[]> {
+  if (asked.length === 0) return [];
+  const { ecosystems, names } = askedArrays(asked);
+  const result = await sql<UnindexedMatchRow>`
+    select a.id as advisory_id, (q.position - 1)::int as key_index, a.published_at, a.public_doc
+    from unnest(${ecosystems}::text[], ${names}::text[]) with ordinality as q(ecosystem, name_key, position)
+    join advisory_packages p on p.ecosystem = q.ecosystem and p.name_key = q.name_key and p.ranges is null
+    join advisories a on a.id = p.advisory_id
+    where a.state = 'published'
+    order by a.published_at desc, a.id
+  `.execute(db);
+  return result.rows;
+}
+
+/** Public documents by advisory row id (for the full records of a query's matches); drafts never. */
+export async function findPublicDocs(db: Executor, advisoryIds: string[]): Promise<{ id: string; public_doc: unknown }[]> {
+  if (advisoryIds.length === 0) return [];
+  return db.selectFrom('advisories').select(['id', 'public_doc']).where('id', 'in', advisoryIds).where('state', '<>', 'draft').execute();
 }
 
 /** Modified dates of every public advisory, for OSV's all.json and CSAF's changes.csv. */

@@ -13,6 +13,14 @@ export type AdvisoryDocument = {
   cveId: string | null;
   /** Other public identifiers of the same vulnerability (GHSA-..., PYSEC-...); not the CVE id. */
   aliases: string[];
+  /** Ids of closely related but distinct vulnerabilities (OSV `related`); absent when there are none. */
+  related?: string[];
+  /**
+   * Imported advisories only: the id exactly as the source published it ("PYSEC-2021-1", "GHSA-...",
+   * or an "x_"-escaped one), served as is in OSV records. Our own ids have none: they are escaped
+   * until their prefix is registered with OSV.
+   */
+  sourceId?: string;
   project: AdvisoryProject;
   /** One line: OSV `summary`, CVE `title`, CSAF `document.title`. */
   title: string;

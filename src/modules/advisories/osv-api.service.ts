@@ -5,14 +5,15 @@ import type { OsvRecord } from '../exports/osv.js';
 import type { Ecosystem } from '../policy/policy.schema.js';
 import { idFromOsvId, osvRecordOf } from './advisory.export.js';
 import { reviveDocument } from './advisory.document.js';
-import { findPublicAdvisory, findPublishedForPackages } from './advisory.repository.js';
-import type { AdvisoryDocument } from './advisory.types.js';
-import { ecosystemNamed, isAffected, packageKey, parsePurl } from './osv-query.js';
+import { findIndexedMatches, findPublicAdvisory, findPublicDocs, findUnindexedMatches, type AskedPackage, type UnindexedMatchRow } from './advisory.repository.js';
+import { createVersionMatcher, osvIndexOf, type IndexedRange } from './osv-index.js';
+import { ecosystemNamed, packageKey, parsePurl } from './osv-query.js';
 
 /**
  * OSV's query API (api.osv.dev/v1) over this instance's published advisories: same request and answer
  * shapes, same semantics. Withdrawn advisories are not matched (OSV leaves them out of query answers)
- * but stay readable by id. Drafts are never read: the package index is written at publication.
+ * but stay readable by id. Drafts are never read: the package index (advisory_packages, with each
+ * package's affected entries) is written at publication, and answers are decided from it alone.
  */
 
 export const osvQuerySchema = z.object({
@@ -60,33 +61,61 @@ function offsetOf(pageToken: string | undefined): number {
   return offset;
 }
 
-type Match = { doc: AdvisoryDocument; record: OsvRecord };
+/** A published advisory that answers a query: what a batch answer needs, no document. */
+type Match = { advisoryId: string; vuln: { id: string; modified: string } };
+type Candidate = { match: Match; publishedMs: number; listed: ReadonlySet<string> | null; ranges: readonly IndexedRange[] };
 
+/**
+ * The matches of each query, in order. One SQL statement reads the candidates of every package named
+ * from the index, each with its indexed ranges and which of the versions asked about it lists (a
+ * second one, on a partial index, finds rows indexed before ranges were); the ranges are then
+ * evaluated here, comparing versions in the ecosystem's order by their sort keys.
+ */
 async function matchAll(context: AppContext, resolved: Resolved[]): Promise<Match[][]> {
-  const keys = resolved.flatMap((item) => ('none' in item ? [] : [{ ecosystem: item.ecosystem, nameKey: item.nameKey }]));
-  const rows = await findPublishedForPackages(context.db, [...new Map(keys.map((key) => [`${key.ecosystem}\n${key.nameKey}`, key])).values()]);
-  const docs = new Map<string, Match | null>();
-  const byKey = new Map<string, Match[]>();
-  for (const row of rows) {
-    if (!docs.has(row.id)) {
-      const doc = reviveDocument(row.public_doc);
-      const record = osvRecordOf(doc);
-      docs.set(row.id, record ? { doc, record } : null);
-    }
-    const match = docs.get(row.id);
-    if (!match) continue;
-    const key = `${row.ecosystem}\n${row.name_key}`;
-    byKey.set(key, [...(byKey.get(key) ?? []), match]);
+  const keys = new Map<string, { ecosystem: string; nameKey: string; versions: Set<string> }>();
+  for (const item of resolved) {
+    if ('none' in item) continue;
+    const key = `${item.ecosystem}\n${item.nameKey}`;
+    const entry = keys.get(key) ?? { ecosystem: item.ecosystem, nameKey: item.nameKey, versions: new Set<string>() };
+    if (item.version !== null) entry.versions.add(item.version);
+    keys.set(key, entry);
   }
+  const asked = [...keys.values()].map((key) => ({ ...key, versions: [...key.versions] }));
+  const [indexed, unindexed] = await Promise.all([findIndexedMatches(context.db, asked), findUnindexedMatches(context.db, asked)]);
+  const byKey: Candidate[][] = asked.map(() => []);
+  for (const row of indexed) {
+    const match = { advisoryId: row.advisory_id, vuln: { id: row.osv_id, modified: row.modified } };
+    byKey[row.key_index]!.push({ match, publishedMs: row.published_ms, listed: row.listed_asked ? new Set(row.listed_asked) : null, ranges: row.ranges as IndexedRange[] });
+  }
+  if (unindexed.length > 0) mergeUnindexed(byKey, asked, unindexed);
+  const positions = new Map(asked.map((key, index) => [`${key.ecosystem}\n${key.nameKey}`, index]));
+  const matcher = createVersionMatcher();
   return resolved.map((item) => {
     if ('none' in item) return [];
-    const candidates = byKey.get(`${item.ecosystem}\n${item.nameKey}`) ?? [];
-    return candidates.filter(({ doc }) =>
-      doc.affected.some(
-        (entry) => entry.ecosystem === item.ecosystem && packageKey(entry.ecosystem, entry.package) === item.nameKey && (item.version === null || isAffected(entry, item.version)),
-      ),
-    );
+    const candidates = byKey[positions.get(`${item.ecosystem}\n${item.nameKey}`)!]!;
+    const version = item.version;
+    const matches: Match[] = [];
+    for (const { match, listed, ranges } of candidates) if (version === null || listed?.has(version) || matcher.inRanges(ranges, version)) matches.push(match);
+    return matches;
   });
+}
+
+/** Rows indexed before ranges were: indexed here from their documents, and put in publication order among the others. */
+function mergeUnindexed(byKey: Candidate[][], asked: AskedPackage[], unindexed: UnindexedMatchRow[]): void {
+  for (const row of unindexed) {
+    const doc = reviveDocument(row.public_doc);
+    const index = osvIndexOf(doc);
+    const { ecosystem, nameKey, versions } = asked[row.key_index]!;
+    const entry = index.packages.find((item) => item.ecosystem === ecosystem && item.nameKey === nameKey);
+    byKey[row.key_index]!.push({
+      match: { advisoryId: row.advisory_id, vuln: { id: index.osvId, modified: index.modified } },
+      publishedMs: doc.publishedAt.getTime(),
+      listed: new Set(entry?.listed.filter((version) => versions.includes(version))),
+      ranges: entry?.ranges ?? [],
+    });
+  }
+  // As the index orders them: newest publication first, then by row id.
+  for (const list of byKey) list.sort((a, b) => b.publishedMs - a.publishedMs || (a.match.advisoryId < b.match.advisoryId ? -1 : a.match.advisoryId > b.match.advisoryId ? 1 : 0));
 }
 
 function page<T>(items: T[], token: string | undefined): { items: T[]; next: string | null } {
@@ -100,7 +129,13 @@ function page<T>(items: T[], token: string | undefined): { items: T[]; next: str
 export async function osvQuery(context: AppContext, query: OsvQuery): Promise<{ vulns?: OsvRecord[]; next_page_token?: string }> {
   const [matches] = await matchAll(context, [resolve(query, null)]);
   const { items, next } = page(matches!, query.page_token);
-  return { ...(items.length > 0 ? { vulns: items.map((match) => match.record) } : {}), ...(next ? { next_page_token: next } : {}) };
+  // Documents only for the page answered, in the order matched.
+  const docs = new Map((await findPublicDocs(context.db, items.map((match) => match.advisoryId))).map((row) => [row.id, row.public_doc]));
+  const records = items.flatMap((match) => {
+    const record = docs.has(match.advisoryId) ? osvRecordOf(reviveDocument(docs.get(match.advisoryId))) : null;
+    return record ? [record] : [];
+  });
+  return { ...(records.length > 0 ? { vulns: records } : {}), ...(next ? { next_page_token: next } : {}) };
 }
 
 /** POST /v1/querybatch: ids and modified dates only, one result per query, in order. */
@@ -111,7 +146,7 @@ export async function osvQueryBatch(context: AppContext, queries: OsvQuery[]) {
     results: matches.map((list, index) => {
       const { items, next } = page(list, queries[index]!.page_token);
       return {
-        ...(items.length > 0 ? { vulns: items.map((match) => ({ id: match.record.id, modified: match.record.modified })) } : {}),
+        ...(items.length > 0 ? { vulns: items.map((match) => match.vuln) } : {}),
         ...(next ? { next_page_token: next } : {}),
       };
     }),

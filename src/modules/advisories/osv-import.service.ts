@@ -2,7 +2,6 @@
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { inflateRawSync } from 'node:zlib';
 import { parse as parseYaml } from 'yaml';
 import type { AppContext } from '../../context.js';
 import type { AuditActor } from '../audit/audit.repository.js';
@@ -31,21 +30,24 @@ import {
   type ReferenceType,
   type VersionRange,
 } from './advisory.types.js';
-import { ecosystemNamed, packageKey } from './osv-query.js';
+import { ecosystemNamed } from './osv-query.js';
+import { osvIndexOf } from './osv-index.js';
+import { readZip } from './zip.js';
 import { scoreCvss } from '../triage/cvss.js';
 
 /**
  * `embargo import osv`: OSV records (JSON or YAML, from a directory tree or a ZIP such as OSV.dev's
  * all.zip) become published advisories of source "imported" in one project of the policy, keeping
- * their ids, aliases, affected ranges and versions and their published/modified dates. Imported
+ * their ids (served as the source spelled them, "PYSEC-2021-1", never "x_"-escaped), aliases, related
+ * ids, affected ranges and versions and their published/modified dates. Imported
  * advisories are someone else's news: no outbox event (mail, webhooks) is written for them, and
  * reports are never linked. Re-importing is idempotent: a record whose `modified` date is newer than
  * the stored one updates the advisory with a new revision, anything else is left alone.
  *
  * What Embargo cannot represent is dropped with a warning rather than guessed at: GIT ranges (no
  * commit-level queries here), `limit` events, ranges whose events are not versions of the ecosystem
- * (they could not be ordered), packages of ecosystems Embargo does not know, `related`/`upstream`,
- * CVSS 3.0 vectors. A record that fails the OSV schema, or that names no package of a known ecosystem,
+ * (they could not be ordered), packages of ecosystems Embargo does not know, `upstream`, CVSS 3.0
+ * vectors. A record that fails the OSV schema, or that names no package of a known ecosystem,
  * is reported and skipped; the import goes on. The OSV linter's offline findings are warnings only.
  */
 
@@ -58,7 +60,7 @@ export type OsvImportOptions = { project: string; progressEvery?: number; onProg
 const IMPORT_ACTOR: AuditActor = { type: 'cli', id: null, name: 'embargo import osv' };
 const RECORD_EXTENSIONS = /\.(json|ya?ml)$/i;
 
-/** The OSV files under a directory (recursively, sorted) or inside a ZIP archive. */
+/** The OSV files under a directory (recursively, sorted) or inside a ZIP archive; throws ZipError for an archive it cannot read. */
 export function osvSourceFiles(location: string): OsvSourceFile[] {
   const stat = statSync(location);
   if (stat.isDirectory()) {
@@ -74,39 +76,11 @@ export function osvSourceFiles(location: string): OsvSourceFile[] {
     walk(location);
     return files;
   }
-  return zipEntries(readFileSync(location))
-    .filter((entry) => RECORD_EXTENSIONS.test(entry.name))
-    .map((entry) => ({ name: entry.name, read: () => entry.data().toString('utf8') }));
-}
-
-/** A ZIP's entries from its central directory (stored or deflated; no ZIP64, no encryption). */
-function zipEntries(buffer: Buffer): { name: string; data(): Buffer }[] {
-  const end = buffer.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
-  if (end < 0) throw new Error('not a directory and not a ZIP archive');
-  const count = buffer.readUInt16LE(end + 10);
-  let at = buffer.readUInt32LE(end + 16);
-  const entries: { name: string; data(): Buffer }[] = [];
-  for (let index = 0; index < count; index += 1) {
-    if (buffer.readUInt32LE(at) !== 0x02014b50) throw new Error('damaged ZIP central directory');
-    const method = buffer.readUInt16LE(at + 10);
-    const size = buffer.readUInt32LE(at + 20);
-    const nameLength = buffer.readUInt16LE(at + 28);
-    const local = buffer.readUInt32LE(at + 42);
-    const name = buffer.subarray(at + 46, at + 46 + nameLength).toString('utf8');
-    at += 46 + nameLength + buffer.readUInt16LE(at + 30) + buffer.readUInt16LE(at + 32);
-    if (name.endsWith('/')) continue;
-    entries.push({
-      name,
-      data() {
-        const start = local + 30 + buffer.readUInt16LE(local + 26) + buffer.readUInt16LE(local + 28);
-        const raw = buffer.subarray(start, start + size);
-        if (method === 0) return Buffer.from(raw);
-        if (method === 8) return inflateRawSync(raw);
-        throw new Error(`unsupported ZIP compression method ${method}`);
-      },
-    });
-  }
-  return entries;
+  const entries = readZip(readFileSync(location)).filter((entry) => RECORD_EXTENSIONS.test(entry.name));
+  // Every record is inflated and checked once before anything is imported: a damaged archive imports
+  // nothing, rather than the records that happen to come before the damage.
+  for (const entry of entries) entry.read();
+  return entries.map((entry) => ({ name: entry.name, read: () => entry.read().toString('utf8') }));
 }
 
 /** Parses one file: JSON for .json, YAML otherwise (YAML 1.2 core schema: timestamps stay strings). */
@@ -114,7 +88,17 @@ export function parseOsvFile(name: string, text: string): unknown {
   return /\.json$/i.test(name) ? JSON.parse(text) : parseYaml(text);
 }
 
-export type ConvertedRecord = { id: string; content: AdvisoryContent; publishedAt: Date; modifiedAt: Date; withdrawnAt: Date | null; warnings: string[] };
+export type ConvertedRecord = {
+  /** The advisory's public id: the record's id without an "x_" escape. */
+  id: string;
+  /** The record's id as published, served back unchanged in OSV records. */
+  sourceId: string;
+  content: AdvisoryContent;
+  publishedAt: Date;
+  modifiedAt: Date;
+  withdrawnAt: Date | null;
+  warnings: string[];
+};
 
 const CVE_ID = /^CVE-\d{4}-\d{4,}$/;
 
@@ -159,6 +143,8 @@ export function convertOsvRecord(record: OsvRecord): ConvertedRecord {
   if (affected.length === 0 && !record.withdrawn) throw new Error('no affected package Embargo can represent');
 
   const aliases = [...new Set(record.aliases ?? [])];
+  const related = [...new Set(record.related ?? [])].filter((other) => other !== record.id);
+  if ((record.upstream ?? []).length > 0) warnings.push('"upstream" ids not kept');
   const cveId = CVE_ID.test(record.id) ? null : (aliases.find((alias) => CVE_ID.test(alias)) ?? null);
   const firstLine = (record.details ?? '').trim().split('\n')[0]!.replace(/[*_`#]/g, '').trim();
   const title = record.summary?.trim() || (firstLine ? (firstLine.length > 120 ? `${firstLine.slice(0, 117)}...` : firstLine) : id);
@@ -186,7 +172,8 @@ export function convertOsvRecord(record: OsvRecord): ConvertedRecord {
     // A record with neither would be refused by publication: the title stands in as the public summary.
     summary: record.details?.trim() ? '' : title,
     cveId,
-    aliases: aliases.filter((alias) => alias !== cveId && alias !== id),
+    aliases: aliases.filter((alias) => alias !== cveId && alias !== id && alias !== record.id),
+    ...(related.length > 0 ? { related } : {}),
     affected,
     patchedVersions: [...new Set(patched)],
     cwes: Array.isArray(cweIds) ? cweIds.filter((cwe): cwe is string => typeof cwe === 'string' && /^CWE-\d+$/.test(cwe)).map((cwe) => ({ id: cwe })) : [],
@@ -196,7 +183,15 @@ export function convertOsvRecord(record: OsvRecord): ConvertedRecord {
     credits,
   };
   const modifiedAt = new Date(record.modified);
-  return { id, content, publishedAt: record.published ? new Date(record.published) : modifiedAt, modifiedAt, withdrawnAt: record.withdrawn ? new Date(record.withdrawn) : null, warnings };
+  return {
+    id,
+    sourceId: record.id,
+    content,
+    publishedAt: record.published ? new Date(record.published) : modifiedAt,
+    modifiedAt,
+    withdrawnAt: record.withdrawn ? new Date(record.withdrawn) : null,
+    warnings,
+  };
 }
 
 type Outcome = 'created' | 'updated' | 'unchanged';
@@ -265,7 +260,7 @@ async function storeImported(context: AppContext, project: ProjectPolicy, conver
         revision: 1,
       });
       await insertRevision(trx, { advisoryId: id, number: 1, date: revision.date, summary: revision.summary, document: json });
-      await replacePackages(trx, id, packageKeys(doc));
+      await replacePackages(trx, id, osvIndexOf(doc));
       await appendAudit(trx, { stream: advisoryStream({ id }), actor: IMPORT_ACTOR, action: 'advisory.imported', data: { id: converted.id, project: project.slug, source: 'osv' }, at: now });
       return 'created';
     }
@@ -287,7 +282,7 @@ async function storeImported(context: AppContext, project: ProjectPolicy, conver
       revision: existing.revision + 1,
     });
     await insertRevision(trx, { advisoryId: existing.id, number: revision.number, date: revision.date, summary: revision.summary, document: json });
-    await replacePackages(trx, existing.id, packageKeys(doc));
+    await replacePackages(trx, existing.id, osvIndexOf(doc));
     await appendAudit(trx, { stream: advisoryStream(existing), actor: IMPORT_ACTOR, action: 'advisory.import_updated', data: { revision: revision.number }, at: now });
     return 'updated';
   });
@@ -301,9 +296,6 @@ function documentFor(context: AppContext, project: ProjectPolicy, converted: Con
     modifiedAt: converted.modifiedAt,
     withdrawnAt: converted.withdrawnAt,
     revisions,
+    sourceId: converted.sourceId,
   });
-}
-
-function packageKeys(doc: AdvisoryDocument): { ecosystem: string; nameKey: string }[] {
-  return doc.affected.map((entry) => ({ ecosystem: entry.ecosystem, nameKey: packageKey(entry.ecosystem, entry.package) }));
 }

@@ -7,7 +7,8 @@ import { DEFAULT_CORPUS_DIR } from '../exports/schema-validation.js';
 import { advisoryFromOsv } from '../exports/test-support/osv-import.js';
 import type { OsvRecord } from '../exports/osv.js';
 import { isValidVersion } from '../triage/versions.js';
-import { inRange, isAffected, packageKey, parsePurl } from './osv-query.js';
+import { inRange, isAffected } from './osv-index.js';
+import { packageKey, parsePurl } from './osv-query.js';
 import { eventVersion, purlFor, type VersionRange } from './advisory.types.js';
 
 const PYPA = path.join(DEFAULT_CORPUS_DIR, 'pypa-advisory-database/vulns');

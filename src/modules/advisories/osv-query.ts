@@ -1,11 +1,8 @@
 import { ECOSYSTEMS, type Ecosystem } from '../policy/policy.schema.js';
-import { compareVersions, isValidVersion } from '../triage/versions.js';
-import { eventVersion, sortEvents, type AffectedPackage, type VersionRange } from './advisory.types.js';
 
 /**
- * What OSV's query API decides: does a version of a package fall in an advisory's affected ranges?
- * Versions are compared in the ecosystem's own order (PEP 440 for PyPI, SemVer for npm and for SEMVER
- * ranges), never as text, following the OSV specification's evaluation of range events.
+ * How OSV's query API names packages: ecosystems, package names as they are matched, package URLs.
+ * Whether a version is affected is decided by the index (osv-index.ts).
  */
 
 /** How a package name is matched: PyPI names are compared normalised (PEP 503), the others exactly. */
@@ -65,35 +62,4 @@ function decode(segment: string): string | null {
   } catch {
     return null;
   }
-}
-
-/** Whether `version` is in one OSV range, per the specification's event evaluation. */
-export function inRange(ecosystem: Ecosystem, range: VersionRange, version: string): boolean {
-  const scheme: Ecosystem = range.type === 'SEMVER' ? 'npm' : ecosystem;
-  if (!isValidVersion(scheme, version)) return false;
-  // A range holding something that is not a version of its ecosystem (imported data) cannot be evaluated.
-  if (range.events.some((event) => !('introduced' in event && event.introduced === '0') && !isValidVersion(scheme, eventVersion(event)))) return false;
-  let events;
-  try {
-    events = sortEvents(ecosystem, range.events, range.type);
-  } catch {
-    return false;
-  }
-  let affected = false;
-  for (const event of events) {
-    if ('introduced' in event) {
-      if (event.introduced === '0' || compareVersions(scheme, version, event.introduced) >= 0) affected = true;
-    } else if ('fixed' in event) {
-      if (compareVersions(scheme, version, event.fixed) >= 0) affected = false;
-    } else if (compareVersions(scheme, version, event.last_affected) > 0) {
-      affected = false;
-    }
-  }
-  return affected;
-}
-
-/** The explicit versions list first (exact, as OSV does), then the ranges. */
-export function isAffected(entry: AffectedPackage, version: string): boolean {
-  if (entry.versions?.includes(version)) return true;
-  return entry.ranges.some((range) => inRange(entry.ecosystem, range, version));
 }

@@ -17,7 +17,7 @@ import { advisoryUrl, buildDocument, reviveDocument, samePublicContent, serializ
 import { assertPublishable } from './advisory.edit.js';
 import { claimForPublication, findDueAdvisories, findLinkedReportIds, insertRevision, replacePackages, updateAdvisoryRow } from './advisory.repository.js';
 import type { AdvisoryDocument } from './advisory.types.js';
-import { packageKey } from './osv-query.js';
+import { osvIndexOf } from './osv-index.js';
 
 /**
  * Publication is one transaction: the advisory becomes public (its document, first revision and
@@ -98,7 +98,7 @@ async function storePublicVersion(trx: Tx, advisoryId: string, doc: AdvisoryDocu
   const json = serializeDocument(doc);
   await updateAdvisoryRow(trx, advisoryId, { public_doc: json, modified_at: doc.modifiedAt, withdrawn_at: doc.withdrawnAt });
   await insertRevision(trx, { advisoryId, number: revision.number, date: revision.date, summary: revision.summary, document: json });
-  await replacePackages(trx, advisoryId, doc.affected.map((entry) => ({ ecosystem: entry.ecosystem, nameKey: packageKey(entry.ecosystem, entry.package) })));
+  await replacePackages(trx, advisoryId, osvIndexOf(doc));
 }
 
 /** Public facts only: the payload may go to webhooks outside the team. */
@@ -176,7 +176,7 @@ export async function revisePublished(
 ): Promise<void> {
   const project = getProjectOrThrow(context, row.project_slug);
   const old = reviveDocument(row.public_doc);
-  const facts = { id: row.public_id, severity: row.severity, publishedAt: old.publishedAt, modifiedAt: options.at, withdrawnAt: null, revisions: old.revisions };
+  const facts = { id: row.public_id, severity: row.severity, publishedAt: old.publishedAt, modifiedAt: options.at, withdrawnAt: null, revisions: old.revisions, sourceId: old.sourceId };
   const next = buildDocument(context, project, content, facts);
   if (samePublicContent(old, next)) return;
   assertPublishable(content, 'A published advisory must stay complete');

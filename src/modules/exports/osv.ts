@@ -51,17 +51,24 @@ export type OsvExportOptions = {
   /**
    * The OSV schema accepts only ids whose prefix is a registered home database ("PYSEC-", "GHSA-", ...)
    * or the "x_" escape. Until the project's prefix is registered with OSV, ids are exported as
-   * "x_EMB-2026-0001"; set this once the prefix is listed in the OSV schema.
+   * "x_EMB-2026-0001"; set this once the prefix is listed in the OSV schema. Imported advisories
+   * (AdvisoryDocument.sourceId) always keep their original id.
    */
   idPrefixRegistered?: boolean;
 };
+
+/** The id an advisory has in OSV records: an imported one's own, ours escaped until the prefix is registered. */
+export function osvIdOf(advisory: Pick<AdvisoryDocument, 'id' | 'sourceId'>, options: OsvExportOptions = {}): string {
+  return advisory.sourceId ?? (options.idPrefixRegistered ? advisory.id : `x_${advisory.id}`);
+}
 
 export function toOsv(advisory: AdvisoryDocument, options: OsvExportOptions = {}): OsvRecord {
   const generic = advisory.affected.find((entry) => entry.ecosystem === 'generic');
   if (generic) {
     throw new ExportError('NOT_EXPRESSIBLE', 'osv', `OSV has no ecosystem for the generic package "${generic.package}": list it under a registry ecosystem`);
   }
-  const id = options.idPrefixRegistered ? advisory.id : `x_${advisory.id}`;
+  // An imported advisory keeps the id its source gave it: that id is already a valid OSV id.
+  const id = osvIdOf(advisory, options);
   const aliases = [...(advisory.cveId ? [advisory.cveId] : []), ...advisory.aliases.filter((alias) => alias !== advisory.cveId)];
   const severity: OsvSeverity[] = [
     ...(advisory.cvss31 ? [{ type: 'CVSS_V3' as const, score: advisory.cvss31.vector }] : []),
@@ -77,6 +84,7 @@ export function toOsv(advisory: AdvisoryDocument, options: OsvExportOptions = {}
     published: timestamp(advisory.publishedAt),
     ...(advisory.withdrawnAt ? { withdrawn: timestamp(advisory.withdrawnAt) } : {}),
     ...(aliases.length > 0 ? { aliases } : {}),
+    ...(advisory.related?.length ? { related: [...advisory.related] } : {}),
     summary: advisory.title,
     details: [advisory.summary, advisory.details].filter((text) => text.trim()).join('\n\n'),
     ...(severity.length > 0 ? { severity } : {}),

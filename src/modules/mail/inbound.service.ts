@@ -8,7 +8,7 @@ import type { RequestOrigin } from '../access/actor.js';
 import { enqueueOutbox } from '../notifications/outbox.repository.js';
 import { receiptTokenAad } from '../notifications/mail.sender.js';
 import type { ProjectPolicy } from '../policy/policy.schema.js';
-import { findReport } from '../reports/report.repository.js';
+import { findReport, lockReport } from '../reports/report.repository.js';
 import { postMessage, submitReport } from '../reports/report.service.js';
 import type { IntakeBody } from '../reports/report.schemas.js';
 import { parseRecipient, type ParsedRecipient } from './addresses.js';
@@ -120,20 +120,30 @@ async function newReport(context: AppContext, mail: Prepared, origin: RequestOri
 async function reply(context: AppContext, mail: Prepared, reportId: string, origin: RequestOrigin): Promise<InboundOutcome> {
   const now = context.clock.now();
   const text = truncate(stripQuotedReply(mail.text) || '(empty reply)', DESCRIPTION_MAX).text;
-  const messageId = await postMessage(context, { kind: 'reporter', reportId, origin }, reportId, { body: text, internal: false });
   const keep = mail.project.report.attachments === 'allowed';
-  await context.db.transaction().execute(async (trx) => {
-    if (keep) await insertAttachments(trx, attachmentRows(context, reportId, messageId, mail.attachments, now));
-    else if (mail.attachments.length > 0) {
-      await enqueueOutbox(trx, {
-        topic: 'report.reply_attachments_refused',
-        dedupeKey: `report.reply_attachments_refused:${mail.base.id}`,
-        payload: { reportId, project: mail.project.slug, refusedAttachments: mail.attachments.length },
-        at: now,
-      });
-    }
-    await recordInbound(trx, mail, 'reply', reportId, null);
-  });
+  try {
+    // One transaction for the message and the record of the mail: a crash between them would post the
+    // reply again on redelivery (an MTA's retry, the next IMAP poll). The report's row lock orders two
+    // deliveries of one reply, so the second sees the first's record and is a duplicate.
+    await context.db.transaction().execute(async (trx) => {
+      await lockReport(trx, reportId);
+      if (await findInboundByMessageId(trx, mail.project.slug, mail.base.message_id_hash)) throw new DuplicateDelivery();
+      const messageId = await postMessage(context, { kind: 'reporter', reportId, origin }, reportId, { body: text, internal: false }, { transaction: trx });
+      if (keep) await insertAttachments(trx, attachmentRows(context, reportId, messageId, mail.attachments, now));
+      else if (mail.attachments.length > 0) {
+        await enqueueOutbox(trx, {
+          topic: 'report.reply_attachments_refused',
+          dedupeKey: `report.reply_attachments_refused:${mail.base.id}`,
+          payload: { reportId, project: mail.project.slug, refusedAttachments: mail.attachments.length },
+          at: now,
+        });
+      }
+      await recordInbound(trx, mail, 'reply', reportId, null);
+    });
+  } catch (error) {
+    if (error instanceof DuplicateDelivery) return { project: mail.project.slug, kind: 'duplicate' };
+    throw error;
+  }
   return { project: mail.project.slug, kind: 'reply', reportId };
 }
 

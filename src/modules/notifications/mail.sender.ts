@@ -42,6 +42,7 @@ async function resolve(context: AppContext, job: MailJobPayload, project: Projec
       case 'team.report_received':
         return { from, to, input: { template: job.template, ...base, source: str(data.source) ?? 'api' } };
       case 'team.reporter_message':
+      case 'team.reporter_attachment':
         return { from, to, input: { template: job.template, ...base } };
       case 'team.deadline_due_soon':
         return { from, to, input: { template: job.template, ...base, kind: String(data.kind), dueAt: new Date(String(data.dueAt)) } };

@@ -13,6 +13,7 @@ type Base = { project: ProjectInfo; reportRef: string };
 export type TemplateInput =
   | (Base & { template: 'team.report_received'; url: string; source: string })
   | (Base & { template: 'team.reporter_message'; url: string })
+  | (Base & { template: 'team.reporter_attachment'; url: string })
   | (Base & { template: 'team.deadline_due_soon'; url: string; kind: string; dueAt: Date })
   | (Base & { template: 'team.deadline_breached'; url: string; kind: string; dueAt: Date; escalated: boolean })
   | (Base & {
@@ -104,6 +105,17 @@ function content(input: TemplateInput): MailContent {
         blocks: [
           { kind: 'p', text: `The reporter of ${input.reportRef} wrote a new message.` },
           { kind: 'link', label: 'Read it in Embargo', url: input.url },
+        ],
+        footer: teamFooter(input.project),
+      };
+    case 'team.reporter_attachment':
+      return {
+        subject: `[${input.project.name}] The reporter added files to ${input.reportRef}`,
+        heading: 'New files from the reporter',
+        blocks: [
+          { kind: 'p', text: `The reporter of ${input.reportRef} attached one or more files to the report.` },
+          { kind: 'link', label: 'See them in Embargo', url: input.url },
+          { kind: 'small', text: 'Files are not part of this email: download them in Embargo.' },
         ],
         footer: teamFooter(input.project),
       };

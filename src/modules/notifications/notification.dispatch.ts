@@ -73,11 +73,13 @@ async function jobsFor(context: AppContext, trx: Tx, row: OutboxRow, payload: Ev
       return toReporter('reporter.receipt', payload);
     case 'report.reply_attachments_refused':
       return toReporter('reporter.reply_received', payload);
-    case 'report.reporter_message': {
+    case 'report.reporter_message':
+    case 'report.reporter_attachment': {
       const report = reportId ? await findReport(trx, reportId) : undefined;
       const handlers = await activeUsers(trx, [report?.handler_id, report?.backup_handler_id]);
       const to = handlers.length > 0 ? handlers : await maintainers(trx, project);
-      return to.map((recipient) => ({ template: 'team.reporter_message', recipient }));
+      const template = row.topic === 'report.reporter_message' ? 'team.reporter_message' : 'team.reporter_attachment';
+      return to.map((recipient) => ({ template, recipient }));
     }
     case 'report.team_message':
       return toReporter('reporter.team_message', { messageId: payload.messageId });

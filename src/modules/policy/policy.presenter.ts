@@ -28,6 +28,8 @@ export const publicProjectSchema = z.object({
     requiredFields: z.array(z.string()),
     instructions: z.string().nullable(),
     attachments: z.enum(['allowed', 'refused']),
+    /** The server's limits for files (its settings, not the policy's), so a form can check before sending. */
+    attachmentLimits: z.object({ maxBytes: z.number().int(), maxCount: z.number().int(), types: z.array(z.string()) }),
   }),
   scope: z.object({ in: z.array(z.string()), out: z.array(z.string()), thirdParty: z.string().nullable() }),
   severityLevels: z.array(z.object({ id: z.string(), name: z.string(), definition: z.string().nullable() })),
@@ -48,7 +50,9 @@ function durationOut(duration: Duration | undefined) {
   return duration ? { ...duration, text: formatDuration(duration) } : null;
 }
 
-export function presentProject(project: ProjectPolicy): PublicProject {
+export type AttachmentLimits = { maxBytes: number; maxCount: number; types: string[] };
+
+export function presentProject(project: ProjectPolicy, attachmentLimits: AttachmentLimits): PublicProject {
   const required = new Set<string>([...ALWAYS_REQUIRED_FIELDS, ...project.report.requiredFields]);
   const { contacts, timeline } = project;
   return {
@@ -77,6 +81,7 @@ export function presentProject(project: ProjectPolicy): PublicProject {
       requiredFields: [...required],
       instructions: project.report.instructions ?? null,
       attachments: project.report.attachments,
+      attachmentLimits: { ...attachmentLimits, types: [...attachmentLimits.types] },
     },
     scope: { in: [...project.scope.in], out: [...project.scope.out], thirdParty: project.scope.thirdParty ?? null },
     severityLevels: project.severityLevels.map((level) => ({ id: level.id, name: level.name, definition: level.definition ?? null })),

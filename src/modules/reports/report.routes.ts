@@ -3,7 +3,6 @@ import type { AppContext } from '../../context.js';
 import type { ZodApp } from '../../platform/http/app.js';
 import { errorResponses } from '../../platform/http/schemas.js';
 import { requireSignedIn } from '../auth/auth.hooks.js';
-import { contentDisposition, getAttachment, listAttachments } from './attachment.service.js';
 import { presentReport } from './report.presenter.js';
 import { intakeBodySchema, intakeResponseSchema, messageBodySchema, projectParamsSchema, reportParamsSchema, reportResponseSchema } from './report.schemas.js';
 import { getReportAudit, getReportFor, postMessage, replaceAccessToken, revokeAccessToken, submitReport } from './report.service.js';
@@ -64,43 +63,6 @@ export async function reportRoutes(app: ZodApp, context: AppContext): Promise<vo
       },
     },
     handler: async (request) => ({ items: await getReportAudit(context, requireSignedIn(request, 'reports:read'), request.params.id) }),
-  });
-
-  app.get('/api/v1/reports/:id/attachments', {
-    schema: {
-      tags: ['reports'],
-      summary: "Files sent with the report (reporter token or team): names, sizes and types only",
-      params: reportParamsSchema,
-      response: {
-        200: z.object({
-          items: z.array(z.object({ id: z.uuid(), filename: z.string(), size: z.number().int(), contentType: z.string(), createdAt: z.string() })),
-        }),
-        ...errorResponses(401, 404),
-      },
-    },
-    handler: async (request) => ({ items: await listAttachments(context, requireSignedIn(request, 'reports:read'), request.params.id) }),
-  });
-
-  app.get('/api/v1/reports/:id/attachments/:attachmentId', {
-    schema: {
-      tags: ['reports'],
-      summary: 'Download one attachment (always as a download, never rendered inline)',
-      params: z.object({ id: z.string(), attachmentId: z.string() }),
-      response: { 200: z.any().describe('The file, decrypted'), ...errorResponses(401, 404) },
-    },
-    handler: async (request, reply) => {
-      const file = await getAttachment(context, requireSignedIn(request, 'reports:read'), request.params.id, request.params.attachmentId);
-      // Whatever the sender put in the file, a browser must neither render it nor guess its type:
-      // a download, a type from the allow-list, no sniffing, and a sandbox should it be opened anyway.
-      return reply
-        .header('content-type', file.contentType)
-        .header('content-disposition', contentDisposition(file.filename))
-        .header('x-content-type-options', 'nosniff')
-        .header('content-security-policy', "default-src 'none'; sandbox; frame-ancestors 'none'")
-        .header('cache-control', 'private, no-store')
-        .header('content-length', file.content.length)
-        .send(file.content);
-    },
   });
 
   app.post('/api/v1/reports/:id/access-token', {

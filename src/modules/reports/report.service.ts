@@ -134,9 +134,17 @@ export { auditActor };
  * A message in the report's thread. A reporter answering while the team waits for information
  * resumes the report where it was, which restarts the paused assessment clock.
  */
-export async function postMessage(context: AppContext, actor: Actor, id: string, input: { body: string; internal: boolean }): Promise<string> {
+export async function postMessage(
+  context: AppContext,
+  actor: Actor,
+  id: string,
+  input: { body: string; internal: boolean },
+  /** A transaction to write in, so that email intake records the mail with the message it became. */
+  options: { transaction?: Tx } = {},
+): Promise<string> {
   const now = context.clock.now();
-  return context.db.transaction().execute(async (trx) => {
+  const inTransaction = <T>(work: (trx: Tx) => Promise<T>) => (options.transaction ? work(options.transaction) : context.db.transaction().execute(work));
+  return inTransaction(async (trx) => {
     const report = await lockReport(trx, id);
     const ref = report && { id: report.id, projectSlug: report.project_slug };
     if (!report || !ref || !canReport(actor, 'read', ref)) throw notFound('REPORT_NOT_FOUND', 'report');

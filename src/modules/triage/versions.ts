@@ -68,6 +68,64 @@ export function compareVersions(ecosystem: Ecosystem, a: string, b: string): num
   throw new RangeError('versions parsed by different schemes'); // unreachable: one ecosystem, one scheme
 }
 
+/**
+ * A string whose order (plain JavaScript string comparison) is the version order of compareVersions,
+ * so that versions parsed once (when an advisory is indexed) can be compared later without parsing
+ * them again. Null when `version` is not a version of the ecosystem, or holds a number too large to
+ * encode exactly (compare those with compareVersions). The encoding follows the libraries' own sort
+ * keys: packaging's _cmpkey for PEP 440 (as @renovatebot/pep440 computes it), SemVer precedence for
+ * the others. Stored keys depend on it: change it only with a reindex.
+ */
+export function versionSortKey(ecosystem: Ecosystem, version: string): string | null {
+  const parsed = parseVersion(ecosystem, version);
+  if (!parsed) return null;
+  try {
+    return parsed.kind === 'pep' ? pepSortKey(parsed.text) : semverSortKey(parsed.sem);
+  } catch (error) {
+    if (error instanceof KeyRangeError) return null;
+    throw error;
+  }
+}
+
+class KeyRangeError extends Error {}
+
+/** A whole number as fixed-width length then digits: shorter numbers sort first, as smaller ones must. */
+function keyNumber(value: number | string): string {
+  // The libraries compare numbers as JavaScript numbers: beyond 2^53 their order is not exact, and no key could follow it.
+  if (!Number.isSafeInteger(Number(value)) || Number(value) < 0) throw new KeyRangeError();
+  const digits = String(Number(value));
+  return String(digits.length).padStart(2, '0') + digits;
+}
+
+// Markers: 'a' sorts before 'b' before 'c'; '!' ends a text segment and sorts before every character
+// a segment may hold, so that "ab" < "abc" as in the libraries' string comparison.
+type PepParts = { epoch: number; release: number[]; pre?: [string, number] | null; post?: [string, number] | null; dev?: [string, number] | null; local?: (string | number)[] | null };
+
+function pepSortKey(text: string): string {
+  const parts = pep440.parse(text) as unknown as PepParts | null;
+  if (!parts) throw new KeyRangeError();
+  const release = [...parts.release];
+  while (release.length > 0 && release.at(-1) === 0) release.pop();
+  let key = keyNumber(parts.epoch) + release.map((part) => `b${keyNumber(part)}`).join('') + 'a';
+  // 1.0.dev0 sorts before 1.0a0; a version without pre-release after those with one.
+  if (!parts.pre && !parts.post && parts.dev) key += 'a';
+  else if (!parts.pre) key += 'c';
+  else key += `b${parts.pre[0]}!${keyNumber(parts.pre[1])}`;
+  key += parts.post ? `b${keyNumber(parts.post[1])}` : 'a';
+  key += parts.dev ? `a${keyNumber(parts.dev[1])}` : 'b';
+  if (!parts.local) return `${key}a`;
+  // Local segments: text before numbers, text in text order, numbers in number order, shorter first.
+  return `${key}b${parts.local.map((part) => (typeof part === 'number' || !Number.isNaN(Number(part)) ? `bb${keyNumber(Number(part))}` : `ba${part}!`)).join('')}a`;
+}
+
+function semverSortKey(version: SemVer): string {
+  const main = keyNumber(version.major) + keyNumber(version.minor) + keyNumber(version.patch);
+  // A release sorts after its pre-releases; identifiers: numbers before text, shorter lists first.
+  if (version.prerelease.length === 0) return `${main}b`;
+  const ids = version.prerelease.map((id) => (/^[0-9]+$/.test(String(id)) ? `ba${keyNumber(String(id))}` : `bb${String(id)}!`));
+  return `${main}a${ids.join('')}a`;
+}
+
 function parseVersion(ecosystem: Ecosystem, version: string): Parsed | null {
   const text = version.trim();
   if (!text) return null;

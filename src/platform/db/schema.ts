@@ -208,6 +208,24 @@ export type InboundMailTable = {
   note: string | null;
 };
 
+/**
+ * How far each polled IMAP mailbox is imported, and which worker holds it (modules/mail/imap.poller.ts).
+ * bigint columns: the pg driver reads them as strings, PGlite as numbers or BigInts; written as numbers.
+ */
+export type ImapCursorsTable = {
+  project_slug: string;
+  mailbox_key: string;
+  mailbox_label: string;
+  uid_validity: ColumnType<string | number | bigint | null, number | null | undefined, number | null>;
+  last_uid: ColumnType<string | number | bigint, number | undefined, number>;
+  last_internal_date: NullableTimestamp;
+  failed_uid: ColumnType<string | number | bigint | null, number | null | undefined, number | null>;
+  failed_attempts: ColumnType<number, number | undefined, number>;
+  lease_owner: string | null;
+  lease_until: NullableTimestamp;
+  updated_at: Timestamp;
+};
+
 export type ReportAttachmentsTable = {
   id: string;
   report_id: string;
@@ -279,7 +297,20 @@ export type AdvisoriesTable = {
 export type AdvisoryCountersTable = { prefix: string; year: number; last: number };
 export type AdvisoryReportsTable = { advisory_id: string; report_id: string };
 export type AdvisoryRevisionsTable = { advisory_id: string; number: number; date: Timestamp; summary: string; document: Json<unknown> };
-export type AdvisoryPackagesTable = { advisory_id: string; ecosystem: string; name_key: string };
+export type AdvisoryPackagesTable = {
+  advisory_id: string;
+  ecosystem: string;
+  name_key: string;
+  /** The versions the advisory lists for this package (JSON array of strings), null when none. */
+  listed: ColumnType<unknown, string | null, string | null>;
+  /** The package's ranges as the OSV query index evaluates them (IndexedRange[]); null: a row indexed before ranges were. */
+  ranges: ColumnType<unknown, string | null, string | null>;
+  /** What the OSV API answers with: the record's id and `modified` string (null in rows indexed before). */
+  osv_id: string | null;
+  modified: string | null;
+  published_at: NullableTimestamp;
+  withdrawn: ColumnType<boolean, boolean | undefined, boolean>;
+};
 
 export type DB = {
   users: UsersTable;
@@ -293,6 +324,7 @@ export type DB = {
   outbox: OutboxTable;
   reply_tokens: ReplyTokensTable;
   inbound_mail: InboundMailTable;
+  imap_cursors: ImapCursorsTable;
   report_attachments: ReportAttachmentsTable;
   subscribers: SubscribersTable;
   webhooks: WebhooksTable;

@@ -13,6 +13,7 @@ import { policyRoutes } from '../../modules/policy/policy.routes.js';
 import { securityMdRoutes } from '../../modules/policy/securitymd/securitymd.routes.js';
 import { securityTxtRoutes } from '../../modules/policy/securitytxt/securitytxt.routes.js';
 import { reportRoutes } from '../../modules/reports/report.routes.js';
+import { attachmentRoutes } from '../../modules/reports/attachment.routes.js';
 import { triageRoutes } from '../../modules/triage/triage.routes.js';
 import { advisoryRoutes } from '../../modules/advisories/advisory.routes.js';
 import { csafRoutes } from '../../modules/advisories/csaf.routes.js';
@@ -34,7 +35,7 @@ export type ZodApp = FastifyInstance<RawServerDefault, RawRequestDefaultExpressi
 export type AppOptions = { logger?: boolean | object };
 
 /** Every feature module contributes its routes here; nothing else registers routes. */
-const ROUTE_MODULES: ((app: ZodApp, context: AppContext) => Promise<void>)[] = [policyRoutes, securityMdRoutes, securityTxtRoutes, authRoutes, accountRoutes, auditRoutes, reportRoutes, triageRoutes, metricsRoutes, handlersRoutes, policySettingsRoutes, advisoryRoutes, publicAdvisoryRoutes, osvRoutes, csafRoutes, subscriptionRoutes, webhookRoutes, webRoutes];
+const ROUTE_MODULES: ((app: ZodApp, context: AppContext) => Promise<void>)[] = [policyRoutes, securityMdRoutes, securityTxtRoutes, authRoutes, accountRoutes, auditRoutes, reportRoutes, attachmentRoutes, triageRoutes, metricsRoutes, handlersRoutes, policySettingsRoutes, advisoryRoutes, publicAdvisoryRoutes, osvRoutes, csafRoutes, subscriptionRoutes, webhookRoutes, webRoutes];
 
 export type RouteEntry = { method: string; url: string };
 

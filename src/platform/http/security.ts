@@ -40,7 +40,7 @@ export async function installSecurity(app: FastifyInstance, config: Config): Pro
   await app.register(fastifyCors, {
     origin: config.corsOrigins.length > 0 ? [...config.corsOrigins] : false,
     methods: ['GET', 'POST', 'PATCH', 'PUT', 'DELETE'],
-    allowedHeaders: ['authorization', 'content-type', 'x-csrf-token'],
+    allowedHeaders: ['authorization', 'content-type', 'x-csrf-token', 'x-filename'],
     credentials: false,
     maxAge: 600,
   });

@@ -14,8 +14,58 @@ import { errorResponses } from './schemas.js';
  * unknown /api path stays a JSON 404.
  */
 
-/** Client-side routes of the app (web/src/routes.ts); each answers index.html. */
-export const WEB_PAGES = ['/', '/login', '/p/:project', '/r/:id', '/team', '/team/reports/:id', '/team/metrics', '/team/projects/:project', '/team/account'] as const;
+/** Client-side routes of the app (web/src/App.tsx); each answers index.html. */
+export const WEB_PAGES = ['/', '/login', '/p/:project', '/r/:id', '/advisories', '/hall-of-fame', '/team', '/team/reports/:id', '/team/metrics', '/team/projects/:project', '/team/account'] as const;
+
+/**
+ * Pages whose address is also a public JSON answer of the advisories module (public.routes.ts): feeds,
+ * CSAF and OSV references and each advisory's own `url` point here, so a browser must get the page
+ * while API clients keep their JSON. A request that prefers text/html to JSON (a browser navigating)
+ * gets the app; anything else (no Accept, * / *, application/json as the app's own fetches send) gets
+ * the JSON route, unchanged. Both answers carry `Vary: Accept`, so no cache hands one to the other.
+ */
+export const NEGOTIATED_PAGES = ['/p/:project/advisories', '/p/:project/advisories/:id', '/p/:project/hall-of-fame'] as const;
+const NEGOTIATED = new Set<string>(NEGOTIATED_PAGES);
+
+/** True when the Accept header names text/html with a higher quality than it gives JSON. */
+export function prefersHtml(accept: string | undefined): boolean {
+  if (!accept || !accept.includes('text/html')) return false;
+  let html = 0;
+  const json = { exact: -1, type: -1, any: 0 };
+  for (const item of accept.split(',')) {
+    const [range = '', ...params] = item.split(';').map((part) => part.trim().toLowerCase());
+    const qParam = params.find((param) => param.startsWith('q='));
+    const q = qParam ? Number(qParam.slice(2)) : 1;
+    if (!Number.isFinite(q)) continue;
+    if (range === 'text/html') html = Math.max(html, q);
+    else if (range === 'application/json') json.exact = Math.max(json.exact, q);
+    else if (range === 'application/*') json.type = Math.max(json.type, q);
+    else if (range === '*/*') json.any = Math.max(json.any, q);
+  }
+  // The most specific range that matches JSON decides its quality (RFC 9110, section 12.5.1).
+  const jsonQuality = json.exact >= 0 ? json.exact : json.type >= 0 ? json.type : json.any;
+  return html > 0 && html > jsonQuality;
+}
+
+const PAGE_CONSTRAINT = 'webPage';
+type ConstraintStrategy = Parameters<ZodApp['addConstraintStrategy']>[0];
+type ConstraintStore = Parameters<ReturnType<ConstraintStrategy['storage']>['set']>[1];
+/** A find-my-way constraint: the route constrained to `html` wins for browsers, the JSON route otherwise. */
+const pageConstraint: ConstraintStrategy = {
+  name: PAGE_CONSTRAINT,
+  storage: () => {
+    const stores = new Map<unknown, ConstraintStore>();
+    return { get: (value) => stores.get(value) ?? null, set: (value, store) => void stores.set(value, store) };
+  },
+  deriveConstraint: (request) => (prefersHtml(request.headers.accept) ? 'html' : undefined),
+  mustMatchWhenDerived: false,
+};
+
+function addVaryAccept(reply: FastifyReply): void {
+  const current = reply.getHeader('vary');
+  const values = (Array.isArray(current) ? current.join(',') : String(current ?? '')).split(',').map((value) => value.trim()).filter(Boolean);
+  if (!values.some((value) => value === '*' || value.toLowerCase() === 'accept')) reply.header('vary', [...values, 'Accept'].join(', '));
+}
 
 const TYPES: Record<string, string> = {
   '.js': 'text/javascript; charset=utf-8',
@@ -81,17 +131,32 @@ export async function webRoutes(app: ZodApp, context: AppContext): Promise<void>
     return reply.type(typeOf(file)).header('cache-control', cacheControl).send(body);
   }
 
+  async function sendPage(reply: FastifyReply) {
+    const bundle = await readBundle();
+    if (!bundle) return notBuilt(reply);
+    return reply.type(TYPES['.html']!).header('cache-control', REVALIDATE).send(bundle.indexHtml);
+  }
+  const paramsOf = (url: string) => {
+    const names = [...url.matchAll(/:(\w+)/g)].map((match) => match[1]!);
+    return names.length > 0 ? { params: z.object(Object.fromEntries(names.map((name) => [name, z.string()]))) } : {};
+  };
+
   for (const url of WEB_PAGES) {
-    const params = [...url.matchAll(/:(\w+)/g)].map((match) => match[1]!);
+    app.get(url, { schema: { ...pageSchema, summary: `Web app page ${url}`, ...paramsOf(url) }, handler: async (_request, reply) => sendPage(reply) });
+  }
+
+  app.addConstraintStrategy(pageConstraint);
+  for (const url of NEGOTIATED_PAGES) {
     app.get(url, {
-      schema: { ...pageSchema, summary: `Web app page ${url}`, ...(params.length > 0 ? { params: z.object(Object.fromEntries(params.map((name) => [name, z.string()]))) } : {}) },
-      handler: async (_request, reply) => {
-        const bundle = await readBundle();
-        if (!bundle) return notBuilt(reply);
-        return reply.type(TYPES['.html']!).header('cache-control', REVALIDATE).send(bundle.indexHtml);
-      },
+      constraints: { [PAGE_CONSTRAINT]: 'html' },
+      // The API document describes the JSON answer at this address; this is its browser twin.
+      schema: { ...pageSchema, hide: true, summary: `Web app page ${url} (for browsers)`, ...paramsOf(url) },
+      handler: async (_request, reply) => sendPage(reply),
     });
   }
+  app.addHook('onSend', async (request, reply) => {
+    if (NEGOTIATED.has(request.routeOptions.url ?? '')) addVaryAccept(reply);
+  });
 
   app.get('/assets/:file', {
     schema: {

@@ -32,7 +32,7 @@ export type PublicProject = {
     statusUpdate: DurationView | null;
     resolution: Record<string, DurationView>;
   };
-  report: { fields: { name: ReportFieldName; required: boolean }[]; requiredFields: string[]; instructions: string | null; attachments: 'allowed' | 'refused' };
+  report: { fields: { name: ReportFieldName; required: boolean }[]; requiredFields: string[]; instructions: string | null; attachments: 'allowed' | 'refused'; attachmentLimits: { maxBytes: number; maxCount: number; types: string[] } };
   scope: { in: string[]; out: string[]; thirdParty: string | null };
   severityLevels: { id: string; name: string; definition: string | null }[];
   disclosure: { embargoDays: number; publicIssuesAllowed: boolean; credit: string; cve: string; advisoryChannels: string[]; steps: string[]; hallOfFame: boolean };
@@ -113,3 +113,7 @@ export type ProjectSettings = {
 
 /** src/modules/auth/account.routes.ts */
 export type SessionItem = { id: string; current: boolean; createdAt: string; lastSeenAt: string; expiresAt: string; userAgent: string | null; ip: string | null; twoFactorVerified: boolean };
+
+/** src/modules/advisories/advisory.schemas.ts and hall-of-fame.ts: the public answers of the advisory pages */
+export type { PublicAdvisoryView as PublicAdvisory, AdvisorySummaryView as AdvisorySummary } from '../../../src/modules/advisories/advisory.schemas';
+export type { HallOfFame } from '../../../src/modules/advisories/hall-of-fame';

@@ -1,6 +1,28 @@
 import type { ReactNode } from 'react';
 import { Link } from '../router';
 
+/** The public pages' own navigation: reporting, published advisories and credits. */
+export function PublicNav({ pathname }: { pathname: string }) {
+  const items = [
+    { to: '/', label: 'Projects', active: pathname === '/' || /^\/p\/[^/]+\/?$/.test(pathname) },
+    { to: '/advisories', label: 'Advisories', active: pathname === '/advisories' || /^\/p\/[^/]+\/advisories(\/|$)/.test(pathname) },
+    { to: '/hall-of-fame', label: 'Hall of fame', active: pathname === '/hall-of-fame' || /^\/p\/[^/]+\/hall-of-fame$/.test(pathname) },
+  ];
+  return (
+    <nav aria-label="Site" className="site-nav">
+      <ul>
+        {items.map((item) => (
+          <li key={item.to}>
+            <Link to={item.to} aria-current={item.active ? 'page' : undefined}>
+              {item.label}
+            </Link>
+          </li>
+        ))}
+      </ul>
+    </nav>
+  );
+}
+
 type Props = { area: 'public' | 'team'; nav?: ReactNode; children: ReactNode };
 
 export function Layout({ area, nav, children }: Props) {

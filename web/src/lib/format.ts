@@ -55,6 +55,21 @@ export function formatDate(iso: string | null): string {
 }
 export const localZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
 
+/** "2026-03-10 13:00 UTC": the same text for every reader, wherever they are. */
+export function formatUtc(iso: string): string {
+  const text = new Date(iso).toISOString();
+  return `${text.slice(0, 10)} ${text.slice(11, 16)} UTC`;
+}
+
+const zonedDateTime = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZoneName: 'short' });
+const UTC_ZONES = new Set(['UTC', 'Etc/UTC', 'Etc/GMT', 'GMT', 'Etc/Universal', 'Etc/Zulu', 'UCT']);
+
+/** The same instant in the reader's own time zone, with the zone named; null when that zone is UTC. */
+export function formatLocalWithZone(iso: string): string | null {
+  if (UTC_ZONES.has(localZone)) return null;
+  return `${zonedDateTime.format(new Date(iso))} (${localZone})`;
+}
+
 /** "2 d 4 h", "3 h 10 min", "5 min": the two largest units. */
 export function formatSpan(ms: number): string {
   const minutes = Math.max(0, Math.round(Math.abs(ms) / 60_000));

@@ -12,6 +12,13 @@ export async function encryptText(text: string, armoredKeys: string[]): Promise<
   return (await openpgp.encrypt({ message, encryptionKeys: keys, format: 'armored' })) as string;
 }
 
+/** A file, encrypted to the keys as an ASCII-armored message (text: the server stores it as text/plain). Its name travels inside. */
+export async function encryptFile(bytes: Uint8Array, filename: string, armoredKeys: string[]): Promise<string> {
+  const keys = (await Promise.all(armoredKeys.map((armoredKeys) => openpgp.readKeys({ armoredKeys })))).flat();
+  const message = await openpgp.createMessage({ binary: bytes, filename, format: 'binary' });
+  return (await openpgp.encrypt({ message, encryptionKeys: keys, format: 'armored' })) as string;
+}
+
 export type Decryptor = (armoredMessage: string) => Promise<string>;
 
 /** Unlocks the private key once and returns a function that decrypts messages with it. */

@@ -21,10 +21,23 @@ export function HomePage() {
                 <Link to={`/p/${project.slug}`}>{project.name}</Link>
               </h2>
               {project.description ? <p>{project.description}</p> : null}
+              <p className="small">
+                <Link to={`/p/${project.slug}/advisories`}>Security advisories of {project.name}</Link>
+                {project.disclosure.hallOfFame ? (
+                  <>
+                    {' · '}
+                    <Link to={`/p/${project.slug}/hall-of-fame`}>Hall of fame of {project.name}</Link>
+                  </>
+                ) : null}
+              </p>
             </li>
           ))}
         </ul>
       ) : null}
+      <h2>Published advisories</h2>
+      <p>
+        <Link to="/advisories">Security advisories of every project</Link>, newest first, with Atom and RSS feeds; and the <Link to="/hall-of-fame">hall of fame</Link> of the people who reported them.
+      </p>
       <p>
         Maintainers: <Link to="/login">sign in to the team desk</Link>.
       </p>

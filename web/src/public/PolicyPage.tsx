@@ -2,7 +2,7 @@ import { api } from '../api/client';
 import type { DurationView, PublicProject } from '../api/types';
 import { ErrorNotice, Loading } from '../components/Notice';
 import { useApi } from '../lib/useApi';
-import { usePageTitle } from '../router';
+import { Link, usePageTitle } from '../router';
 import { ReportForm } from './ReportForm';
 
 function promise(duration: DurationView | null, sentence: (text: string) => string): string | null {
@@ -233,9 +233,13 @@ export function PolicyPage({ slug }: { slug: string }) {
             ))}
           </ol>
         ) : null}
+        <p>
+          <Link to={`/p/${p.slug}/advisories`}>Published security advisories</Link> of {p.name}, newest first, with <a href={`/p/${p.slug}/advisories.atom`}>Atom</a> and <a href={`/p/${p.slug}/advisories.rss`}>RSS</a> feeds
+          and a <a href={`/p/${p.slug}/CHANGELOG.md`}>security CHANGELOG</a>.
+        </p>
         {p.disclosure.hallOfFame ? (
           <p>
-            <a href={`/p/${p.slug}/hall-of-fame`}>Hall of fame</a>: everyone who reported a vulnerability to us.
+            <Link to={`/p/${p.slug}/hall-of-fame`}>Hall of fame</Link>: everyone who reported a vulnerability to us.
           </p>
         ) : null}
         <p className="muted">

@@ -2,7 +2,10 @@ import { useMemo, useState, type FormEvent } from 'react';
 import { intakeBodySchema } from '../../../src/modules/reports/report.schemas';
 import { api, ApiError } from '../api/client';
 import type { PublicProject, ReportFieldName } from '../api/types';
+import { FilePicker, UploadProgress, useUploads } from '../components/Attachments';
 import { ErrorSummary, SelectField, TextArea, TextField } from '../components/Field';
+import { Notice } from '../components/Notice';
+import { formatBytes, typeNames } from '../lib/attachments';
 import { FIELD_LABELS } from '../lib/format';
 import { navigate } from '../router';
 
@@ -63,21 +66,38 @@ function validate(project: PublicProject, body: Record<string, unknown>): Proble
   return problems;
 }
 
+/** The limits the server published for files; whether a file's type is accepted is the server's call. */
+function fileProblems(files: File[], limits: PublicProject['report']['attachmentLimits']): Problem[] {
+  const problems: Problem[] = [];
+  if (files.length > limits.maxCount) problems.push({ field: 'files', message: `Files: attach at most ${limits.maxCount} files.` });
+  for (const file of files) {
+    if (file.size > limits.maxBytes) problems.push({ field: 'files', message: `Files: ${file.name} is ${formatBytes(file.size)}; files may be at most ${formatBytes(limits.maxBytes)}.` });
+    else if (file.size === 0) problems.push({ field: 'files', message: `Files: ${file.name} is empty.` });
+  }
+  return problems;
+}
+
 export function ReportForm({ project }: { project: PublicProject }) {
   const [values, setValues] = useState<Values>(EMPTY);
   const [problems, setProblems] = useState<Problem[]>([]);
   const [submitting, setSubmitting] = useState<false | 'encrypting' | 'sending'>(false);
+  // Files go up after the report exists, with its reporter token; the report is never sent twice.
+  const [files, setFiles] = useState<File[]>([]);
+  const [created, setCreated] = useState<{ url: string; uploading: boolean } | null>(null);
+  const uploads = useUploads();
+  const limits = project.report.attachmentLimits;
+  const acceptsFiles = project.report.attachments === 'allowed';
   const keys = useMemo(() => project.contacts.map((contact) => contact.pgpPublicKey).filter((key): key is string => Boolean(key)), [project]);
   const [encrypt, setEncrypt] = useState(false);
   const required = new Set(project.report.requiredFields);
   const set = (key: keyof Values) => (value: string) => setValues((previous) => ({ ...previous, [key]: value }));
   const errorFor = (field: string) => problems.find((problem) => problem.field === field)?.message;
-  const ids = Object.fromEntries([...project.report.fields.map((field) => field.name), 'pgpPublicKey'].map((name) => [name, fieldId(name)]));
+  const ids = Object.fromEntries([...project.report.fields.map((field) => field.name), 'pgpPublicKey', 'files'].map((name) => [name, fieldId(name)]));
 
   async function submit(event: FormEvent) {
     event.preventDefault();
     let body = buildBody(values);
-    const found = validate(project, body);
+    const found = [...validate(project, body), ...fileProblems(files, limits)];
     setProblems(found);
     if (found.length > 0) return;
     try {
@@ -100,7 +120,15 @@ export function ReportForm({ project }: { project: PublicProject }) {
       }
       setSubmitting('sending');
       const result = await api<{ id: string; accessToken: string; statusUrl: string }>(`/api/v1/projects/${encodeURIComponent(project.slug)}/reports`, { method: 'POST', body });
-      navigate(`/r/${result.id}#${result.accessToken}`, { state: { submitted: true } });
+      const url = `/r/${result.id}#${result.accessToken}`;
+      if (acceptsFiles && files.length > 0) {
+        setCreated({ url, uploading: true });
+        const encryptTo = encrypt && keys.length > 0 ? keys : undefined;
+        const allAttached = await uploads.run(result.id, files, { token: result.accessToken, maxBytes: limits.maxBytes, encryptTo });
+        // A file that failed stays here with its reason; the report itself is sent and its page offers uploads again.
+        if (!allAttached) return setCreated({ url, uploading: false });
+      }
+      navigate(url, { state: { submitted: true } });
     } catch (error) {
       setSubmitting(false);
       if (error instanceof ApiError && error.fields.length > 0) {
@@ -112,6 +140,23 @@ export function ReportForm({ project }: { project: PublicProject }) {
   }
 
   const fieldsInOrder = project.report.fields.map((field) => field.name);
+  if (created) {
+    return (
+      <section aria-labelledby="report" className="report-form">
+        <h2 id="report">Report a vulnerability</h2>
+        <Notice tone={created.uploading ? 'info' : 'warning'} role="status">
+          <p className="notice__title">Your report was sent.</p>
+          <p>{created.uploading ? 'Attaching your files…' : 'Some files could not be attached (see below). You can add them again on your report\u2019s page.'}</p>
+        </Notice>
+        <UploadProgress items={uploads.items} />
+        {created.uploading ? null : (
+          <button type="button" className="button button--primary" onClick={() => navigate(created.url, { state: { submitted: true } })}>
+            Continue to your report
+          </button>
+        )}
+      </section>
+    );
+  }
   return (
     <section aria-labelledby="report" className="report-form">
       <h2 id="report">Report a vulnerability</h2>
@@ -197,7 +242,22 @@ export function ReportForm({ project }: { project: PublicProject }) {
             </p>
           </div>
         ) : null}
-        {project.report.attachments === 'refused' ? <p className="muted">This project does not accept attachments: paste text into the fields.</p> : null}
+        {acceptsFiles ? (
+          <FilePicker
+            id={fieldId('files')}
+            files={files}
+            onChange={setFiles}
+            maxBytes={limits.maxBytes}
+            error={errorFor('files')}
+            hint={`Up to ${limits.maxCount} files of ${formatBytes(limits.maxBytes)} each: ${typeNames(limits.types)} (zip anything else). They are sent after the report. ${
+              keys.length > 0
+                ? 'When you encrypt your report, files are encrypted in this browser too (as .asc files); otherwise they are stored encrypted on the server but are not end-to-end encrypted. File names are sent as they are.'
+                : 'They are stored encrypted on the server, but are not end-to-end encrypted.'
+            }`}
+          />
+        ) : (
+          <p className="muted">This project does not accept attachments: paste text into the fields.</p>
+        )}
         <button type="submit" className="button button--primary" disabled={submitting !== false}>
           {submitting === 'encrypting' ? 'Encrypting…' : submitting === 'sending' ? 'Sending…' : 'Send report privately'}
         </button>

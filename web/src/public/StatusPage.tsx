@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { api, ApiError } from '../api/client';
 import type { ReporterReport } from '../api/types';
+import { AttachmentsPanel } from '../components/Attachments';
 import { DeadlineList } from '../components/Deadlines';
 import { ErrorNotice, Loading, Notice } from '../components/Notice';
 import { ReplyBox, Thread } from '../components/Thread';
@@ -129,6 +130,10 @@ export function StatusPage({ id, justSubmitted }: { id: string; justSubmitted: b
             }}
           />
         ) : null}
+      </section>
+      <section aria-labelledby="files" className="panel">
+        <h2 id="files">Files</h2>
+        <AttachmentsPanel reportId={id} token={token} viewer="reporter" />
       </section>
       <details className="details panel">
         <summary>What you sent</summary>

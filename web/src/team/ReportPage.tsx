@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { api, ApiError } from '../api/client';
 import type { TeamReport } from '../api/types';
 import { DeadlineList } from '../components/Deadlines';
+import { AttachmentsPanel } from '../components/Attachments';
 import { ErrorNotice, Loading, Notice } from '../components/Notice';
 import { ReplyBox, Thread } from '../components/Thread';
 import { FIELD_LABELS, formatDateTime, isEncrypted, STATE_LABELS } from '../lib/format';
@@ -130,6 +131,11 @@ export function ReportPage({ id }: { id: string }) {
             ) : (
               <p className="muted">Your role on this project cannot post.</p>
             )}
+          </section>
+
+          <section aria-labelledby="files" className="panel">
+            <h2 id="files">Files</h2>
+            <AttachmentsPanel reportId={r.id} viewer="team" />
           </section>
         </div>
 

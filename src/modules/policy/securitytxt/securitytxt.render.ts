@@ -234,9 +234,17 @@ export function renderInstanceSecurityTxt(projects: readonly ProjectPolicy[], si
 
 // ---- Signing ----
 
+/** The setting a signing key was named by, for the messages that refuse it. */
+export type SigningKeySetting = { env: string; setting: string; why: string };
+const SECURITY_TXT_KEY: SigningKeySetting = {
+  env: 'EMBARGO_SECURITY_TXT_SIGNING_KEY',
+  setting: 'securityTxtSigningKey',
+  why: 'RFC 9116 files need the Hash header that v6 signatures leave out',
+};
+
 /** Reads the armored, unencrypted OpenPGP private key that signs published files. */
-export async function readSigningKey(file: string): Promise<openpgp.PrivateKey> {
-  const where = `EMBARGO_SECURITY_TXT_SIGNING_KEY (setting "securityTxtSigningKey") = ${file}`;
+export async function readSigningKey(file: string, named: SigningKeySetting = SECURITY_TXT_KEY): Promise<openpgp.PrivateKey> {
+  const where = `${named.env} (setting "${named.setting}") = ${file}`;
   let armored: string;
   try {
     // eslint-disable-next-line security/detect-non-literal-fs-filename -- the signing key file is named by the operator (EMBARGO_SECURITY_TXT_SIGNING_KEY), never by a request
@@ -252,7 +260,7 @@ export async function readSigningKey(file: string): Promise<openpgp.PrivateKey> 
   }
   if (!key.isDecrypted()) throw new ConfigError(`${where}: the key is protected by a passphrase; export it without one (gpg --export-secret-keys on a key without passphrase) for signing.`);
   // RFC 9116's grammar requires the "Hash:" armor header, which v6 (RFC 9580) cleartext signatures omit.
-  if (key.keyPacket.version !== 4) throw new ConfigError(`${where}: expected a version 4 OpenPGP key (got version ${key.keyPacket.version}); RFC 9116 files need the Hash header that v6 signatures leave out.`);
+  if (key.keyPacket.version !== 4) throw new ConfigError(`${where}: expected a version 4 OpenPGP key (got version ${key.keyPacket.version}); ${named.why}.`);
   return key;
 }
 
