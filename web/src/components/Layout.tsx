@@ -10,16 +10,26 @@ export function PublicNav({ pathname }: { pathname: string }) {
   ];
   return (
     <nav aria-label="Site" className="site-nav">
-      <ul>
-        {items.map((item) => (
-          <li key={item.to}>
-            <Link to={item.to} aria-current={item.active ? 'page' : undefined}>
-              {item.label}
-            </Link>
-          </li>
-        ))}
-      </ul>
+      <NavLinks items={items} />
     </nav>
+  );
+}
+
+export type NavItem = { to: string; label: string; active: boolean };
+
+/** A navigation list with the current page marked; `children` are further list items (e.g. a button). */
+export function NavLinks({ items, children }: { items: NavItem[]; children?: ReactNode }) {
+  return (
+    <ul>
+      {items.map((item) => (
+        <li key={item.to}>
+          <Link to={item.to} aria-current={item.active ? 'page' : undefined}>
+            {item.label}
+          </Link>
+        </li>
+      ))}
+      {children}
+    </ul>
   );
 }
 

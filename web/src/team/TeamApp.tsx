@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { api, ApiError } from '../api/client';
 import type { Handler, Me, PublicProject } from '../api/types';
-import { Layout } from '../components/Layout';
+import { Layout, NavLinks } from '../components/Layout';
 import { ErrorNotice, Loading } from '../components/Notice';
 import { useApi } from '../lib/useApi';
 import { Link, matchPath, navigate, type Location } from '../router';
@@ -34,14 +34,7 @@ function TeamNav({ pathname, firstProject }: { pathname: string; firstProject: s
   ];
   return (
     <nav aria-label="Team desk" className="team-nav">
-      <ul>
-        {items.map((item) => (
-          <li key={item.to}>
-            <Link to={item.to} aria-current={item.active ? 'page' : undefined}>
-              {item.label}
-            </Link>
-          </li>
-        ))}
+      <NavLinks items={items}>
         <li>
           <button
             type="button"
@@ -56,7 +49,7 @@ function TeamNav({ pathname, firstProject }: { pathname: string; firstProject: s
             Sign out
           </button>
         </li>
-      </ul>
+      </NavLinks>
     </nav>
   );
 }
