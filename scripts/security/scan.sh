@@ -214,8 +214,11 @@ else
     bounded "$SQLMAP_SECONDS" sqlmap "${args[@]}" >"$log" 2>&1 || status=$?
     took=$((SECONDS - start))
     result="clean"
+    # A results line counts unless sqlmap's own confirmation step dismissed it ("false positive or
+    # unexploitable": a heuristic hit that did not survive the re-check, e.g. an answer that changes
+    # by itself, such as an upload route that starts answering 409 once the report is full).
     if grep -q "identified the following injection point" "$log" \
-      || grep -hqv '^Target URL' "$WORK/sqlmap/$name"/results-*.csv 2>/dev/null; then
+      || grep -hv '^Target URL' "$WORK/sqlmap/$name"/results-*.csv 2>/dev/null | grep -qv 'false positive or unexploitable'; then
       result="INJECTABLE"
       SQLMAP_HITS=$((SQLMAP_HITS + 1))
     elif [[ $status -eq 124 || $status -eq 130 ]]; then
@@ -228,6 +231,7 @@ else
     # Internal errors under attack are worth a look even when nothing was injectable (503 is the
     # web app's "not built yet" page).
     if grep -q '500 (' <<<"$codes"; then SQLMAP_NOTES+=("$name: HTTP 500 during the scan ($codes); see $log"); fi
+    if grep -q 'false positive or unexploitable injection point detected' "$log"; then say "      (a heuristic hit that sqlmap's own re-check dismissed as a false positive; not counted; see $log)"; fi
     if [[ "$result" == INJECTABLE ]]; then
       sed -n '/identified the following injection point/,/^---$/p' "$log" | sed 's/^/      /'
       sed -n '/^---$/,/^---$/p' "$log" | sed 's/^/      /'
@@ -289,7 +293,8 @@ const fs = require('node:fs');
 const [, , reportFile, countFile, protoHeader] = process.argv;
 const [headerName, headerValue] = protoHeader.split(/:\s*/);
 async function body(url) {
-  const response = await fetch(url, { headers: { [headerName]: headerValue }, redirect: 'manual' });
+  // As a browser (and wapiti) asks: some addresses answer the web app to browsers and JSON to API clients.
+  const response = await fetch(url, { headers: { [headerName]: headerValue, accept: 'text/html,application/xhtml+xml,*/*;q=0.8' }, redirect: 'manual' });
   return `${response.status} ${response.headers.get('content-type')}\n${await response.text()}`;
 }
 /** The web app answers its pages (/p/:project, /r/:id...) for any value, "demo.bak" included. */
