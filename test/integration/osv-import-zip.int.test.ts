@@ -6,9 +6,9 @@ import path from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { stringify } from 'yaml';
-import { main, type Io } from '../../src/cli/main.js';
 import { importOsv, osvSourceFiles } from '../../src/modules/advisories/osv-import.service.js';
 import { buildZip, readZip, ZipError } from '../../src/modules/advisories/zip.js';
+import { runInProcess } from '../support/cli.js';
 import { createTestApp, TEST_POLICY, type TestApp } from '../support/test-app.js';
 
 /**
@@ -194,23 +194,7 @@ describe('embargo import osv from a ZIP archive', () => {
 });
 
 describe('embargo import osv ZIP (CLI)', () => {
-  async function run(args: string[], env: Record<string, string>) {
-    const out: string[] = [];
-    const err: string[] = [];
-    const io: Io = { out: (text) => out.push(text), err: (text) => err.push(text), readStdin: async () => '' };
-    const saved = Object.fromEntries(['EMBARGO_DATA_DIR', 'EMBARGO_CONFIG', 'DATABASE_URL'].map((name) => [name, process.env[name]]));
-    Object.assign(process.env, env);
-    delete process.env.DATABASE_URL;
-    try {
-      const code = await main(args, io);
-      return { code, out: out.join('\n'), err: err.join('\n') };
-    } finally {
-      for (const [name, value] of Object.entries(saved)) {
-        if (value === undefined) delete process.env[name];
-        else process.env[name] = value;
-      }
-    }
-  }
+  const run = runInProcess;
 
   it('says what is wrong with a damaged archive and imports none of it; the intact archive then imports all', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'embargo-osv-zip-cli-'));

@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { stringify } from 'yaml';
-import { main, type Io } from '../../src/cli/main.js';
 import { convertOsvRecord, importOsv, osvSourceFiles, parseOsvFile, type OsvImportResult } from '../../src/modules/advisories/osv-import.service.js';
 import { validateOsv, type OsvRecord } from '../../src/modules/exports/osv.js';
 import { DEFAULT_CORPUS_DIR } from '../../src/modules/exports/schema-validation.js';
 import { isValidVersion } from '../../src/modules/triage/versions.js';
+import { runInProcess } from '../support/cli.js';
 import { createTestApp, TEST_POLICY, type TestApp } from '../support/test-app.js';
 
 /**
@@ -190,23 +190,7 @@ describe('embargo import osv / export (CLI)', () => {
     references: [{ type: 'WEB', url: `https://example.org/${id}` }],
   });
 
-  async function run(args: string[], env: Record<string, string>) {
-    const out: string[] = [];
-    const err: string[] = [];
-    const io: Io = { out: (text) => out.push(text), err: (text) => err.push(text), readStdin: async () => '' };
-    const saved = Object.fromEntries(['EMBARGO_DATA_DIR', 'EMBARGO_CONFIG', 'DATABASE_URL'].map((name) => [name, process.env[name]]));
-    Object.assign(process.env, env);
-    delete process.env.DATABASE_URL;
-    try {
-      const code = await main(args, io);
-      return { code, out: out.join('\n'), err: err.join('\n') };
-    } finally {
-      for (const [name, value] of Object.entries(saved)) {
-        if (value === undefined) delete process.env[name];
-        else process.env[name] = value;
-      }
-    }
-  }
+  const run = runInProcess;
 
   it('imports 3 files (YAML and JSON) idempotently and exports them as OSV', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'embargo-osv-import-'));
