@@ -34,6 +34,35 @@ function LabelText({ label, required }: { label: string; required?: boolean | un
   );
 }
 
+/** Label, hint and error around one control; `control` gets the id and ARIA attributes to wire up. */
+function FieldFrame({
+  givenId,
+  label,
+  labelNode,
+  hint,
+  error,
+  control,
+}: {
+  givenId: string | undefined;
+  label: string;
+  labelNode?: ReactNode;
+  hint?: ReactNode;
+  error?: string | undefined;
+  control: (aria: { id: string; 'aria-invalid': true | undefined; 'aria-describedby': string | undefined }) => ReactNode;
+}) {
+  const generatedId = useId();
+  const id = givenId ?? generatedId;
+  return (
+    <div className={`field${error ? ' field--error' : ''}`}>
+      <label htmlFor={id} className="field__label">
+        {labelNode ?? label}
+      </label>
+      <Describe id={id} hint={hint} error={error} />
+      {control({ id, 'aria-invalid': error ? true : undefined, 'aria-describedby': describedBy(id, hint, error) })}
+    </div>
+  );
+}
+
 export function TextField({
   label,
   hint,
@@ -57,72 +86,60 @@ export function TextField({
   inputMode?: 'text' | 'numeric';
   showRequired?: boolean;
 }) {
-  const generatedId = useId();
-  const id = givenId ?? generatedId;
   return (
-    <div className={`field${error ? ' field--error' : ''}`}>
-      <label htmlFor={id} className="field__label">
-        {showRequired ? <LabelText label={label} required={required} /> : label}
-      </label>
-      <Describe id={id} hint={hint} error={error} />
-      <input
-        id={id}
-        name={name}
-        type={type}
-        value={value}
-        required={required}
-        autoComplete={autoComplete}
-        inputMode={inputMode}
-        autoFocus={autoFocus}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={describedBy(id, hint, error)}
-        onChange={(event: ChangeEvent<HTMLInputElement>) => onChange(event.target.value)}
-      />
-    </div>
+    <FieldFrame
+      givenId={givenId}
+      label={label}
+      labelNode={showRequired ? <LabelText label={label} required={required} /> : undefined}
+      hint={hint}
+      error={error}
+      control={(aria) => (
+        <input
+          {...aria}
+          name={name}
+          type={type}
+          value={value}
+          required={required}
+          autoComplete={autoComplete}
+          inputMode={inputMode}
+          autoFocus={autoFocus}
+          onChange={(event: ChangeEvent<HTMLInputElement>) => onChange(event.target.value)}
+        />
+      )}
+    />
   );
 }
 
 export function TextArea({ label, hint, error, required, name, value, onChange, rows = 5, showRequired = true, mono = false, id: givenId }: Common & { value: string; onChange: (value: string) => void; rows?: number; showRequired?: boolean; mono?: boolean }) {
-  const generatedId = useId();
-  const id = givenId ?? generatedId;
   return (
-    <div className={`field${error ? ' field--error' : ''}`}>
-      <label htmlFor={id} className="field__label">
-        {showRequired ? <LabelText label={label} required={required} /> : label}
-      </label>
-      <Describe id={id} hint={hint} error={error} />
-      <textarea
-        id={id}
-        name={name}
-        rows={rows}
-        value={value}
-        required={required}
-        className={mono ? 'mono' : undefined}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={describedBy(id, hint, error)}
-        onChange={(event) => onChange(event.target.value)}
-      />
-    </div>
+    <FieldFrame
+      givenId={givenId}
+      label={label}
+      labelNode={showRequired ? <LabelText label={label} required={required} /> : undefined}
+      hint={hint}
+      error={error}
+      control={(aria) => <textarea {...aria} name={name} rows={rows} value={value} required={required} className={mono ? 'mono' : undefined} onChange={(event) => onChange(event.target.value)} />}
+    />
   );
 }
 
 export function SelectField({ label, hint, error, name, value, onChange, options, required, id: givenId }: Common & { value: string; onChange: (value: string) => void; options: { value: string; label: string }[] }) {
-  const generatedId = useId();
-  const id = givenId ?? generatedId;
   return (
-    <div className={`field${error ? ' field--error' : ''}`}>
-      <label htmlFor={id} className="field__label">
-        {label}
-      </label>
-      <Describe id={id} hint={hint} error={error} />
-      <select id={id} name={name} value={value} required={required} aria-invalid={error ? true : undefined} aria-describedby={describedBy(id, hint, error)} onChange={(event) => onChange(event.target.value)}>
-        {options.map((option) => (
-          <option key={option.value} value={option.value}>
-            {option.label}
-          </option>
-        ))}
-      </select>
-    </div>
+    <FieldFrame
+      givenId={givenId}
+      label={label}
+      hint={hint}
+      error={error}
+      control={(aria) => (
+        <select {...aria} name={name} value={value} required={required} onChange={(event) => onChange(event.target.value)}>
+          {options.map((option) => (
+            <option key={option.value} value={option.value}>
+              {option.label}
+            </option>
+          ))}
+        </select>
+      )}
+    />
   );
 }
 
