@@ -82,5 +82,14 @@ export async function startServer(config: Config): Promise<RunningServer> {
       throw new StartupError(`The SMTP intake listener cannot start: ${(error as Error).message}`);
     }
   }
-  return { url, stop };
+  return {
+    url,
+    async stop() {
+      if (url !== null && config.shutdownDrainMs > 0) {
+        app.startDraining();
+        await new Promise((resolve) => setTimeout(resolve, config.shutdownDrainMs));
+      }
+      await stop();
+    },
+  };
 }

@@ -55,6 +55,8 @@ const settingsSchema = z.object({
     .pipe(z.array(z.enum(ROLES, `expected a comma-separated list of ${ROLES.join(', ')}`)).min(1))
     .default(['web', 'worker', 'scheduler']),
   sweepIntervalMs: z.coerce.number().int().min(100, 'expected at least 100 (milliseconds)').default(30_000),
+  /** On SIGTERM, keep serving this long with /readyz at 503 and Connection: close before stopping (for a load balancer to notice). */
+  shutdownDrainMs: z.coerce.number().int().min(0).max(15_000, 'expected at most 15000: the whole stop is bounded by 20 s').default(0),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   bodyLimitBytes: z.coerce.number().int().min(1024, 'expected at least 1024 bytes').default(1024 * 1024),
   accessTokenTtlSeconds: z.coerce.number().int().min(60, 'expected at least 60 (seconds)').default(3600),
@@ -134,6 +136,7 @@ const ENV_NAMES: Record<keyof z.input<typeof settingsSchema>, string> = {
   previousMasterKeys: 'EMBARGO_PREVIOUS_MASTER_KEYS',
   roles: 'EMBARGO_ROLES',
   sweepIntervalMs: 'EMBARGO_SWEEP_INTERVAL_MS',
+  shutdownDrainMs: 'EMBARGO_SHUTDOWN_DRAIN_MS',
   logLevel: 'EMBARGO_LOG_LEVEL',
   bodyLimitBytes: 'EMBARGO_BODY_LIMIT',
   accessTokenTtlSeconds: 'EMBARGO_ACCESS_TOKEN_TTL_SECONDS',

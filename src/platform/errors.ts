@@ -56,6 +56,7 @@ export const ERRORS = {
   RATE_LIMITED: 429,
   INTERNAL_ERROR: 500,
   DATABASE_UNAVAILABLE: 503,
+  SHUTTING_DOWN: 503,
 } as const;
 export type ErrorCode = keyof typeof ERRORS;
 

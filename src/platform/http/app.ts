@@ -26,6 +26,7 @@ import { webRoutes } from './web.routes.js';
 import { prometheusRoutes } from '../../modules/ops/prometheus.routes.js';
 import { subscriptionRoutes } from '../../modules/notifications/subscription.routes.js';
 import { webhookRoutes } from '../../modules/notifications/webhook.routes.js';
+import { AppError } from '../errors.js';
 import { installErrorHandler } from './error-handler.js';
 import { installSecurity } from './security.js';
 import { errorResponses } from './schemas.js';
@@ -43,6 +44,12 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Every route the app serves, for the OpenAPI check and the authorization matrix test. */
     routeTable: RouteEntry[];
+    /**
+     * Shutdown's first step when a drain period is configured: /readyz answers 503 so a load balancer
+     * stops sending traffic, and every answer carries Connection: close so clients leave their
+     * keep-alive connections, which close() would otherwise cut under a request just written.
+     */
+    startDraining(): void;
   }
 }
 
@@ -60,6 +67,11 @@ export async function buildApp(context: AppContext, options: AppOptions = {}): P
 
   const routeTable: RouteEntry[] = [];
   app.decorate('routeTable', routeTable);
+  let draining = false;
+  app.decorate('startDraining', () => void (draining = true));
+  app.addHook('onRequest', async (_request, reply) => {
+    if (draining) void reply.header('connection', 'close');
+  });
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) {
       if (method !== 'HEAD') routeTable.push({ method, url: route.url });
@@ -87,6 +99,7 @@ export async function buildApp(context: AppContext, options: AppOptions = {}): P
     '/readyz',
     { schema: { tags: ['ops'], summary: 'The database answers', response: { 200: z.object({ status: z.literal('ready') }), ...errorResponses(503) } } },
     async () => {
+      if (draining) throw new AppError('SHUTTING_DOWN', 'This instance is shutting down; use another one.');
       await context.database.ping();
       return { status: 'ready' as const };
     },
