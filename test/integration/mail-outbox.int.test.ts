@@ -129,6 +129,7 @@ describe('outbox delivery by mail', () => {
     assert.ok(typeof parsed.html === 'string' && parsed.html.includes(`/reports/${id}`));
     assert.equal(parsed.headers.get('auto-submitted'), 'auto-generated');
     assert.equal(parsed.from?.value[0]?.address, `noreply@${DOMAIN}`);
+    assert.match(parsed.text ?? '', /Replies to this email are not read: answer in Embargo/);
     for (const text of [parsed.text ?? '', String(parsed.html), parsed.subject ?? '']) {
       assert.ok(!text.includes('RCE in login') && !text.includes('Secret details'), 'no report contents in team mail');
     }

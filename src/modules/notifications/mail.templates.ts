@@ -78,7 +78,12 @@ function formatInstant(at: Date, timezone: string): string {
   return new Intl.DateTimeFormat('en-GB', { timeZone: timezone, weekday: 'short', year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' }).format(at) + ` (${timezone})`;
 }
 
-const teamFooter = (project: ProjectInfo) => [`Embargo, the security desk of ${project.name}.`, 'You receive this as a maintainer of the project.'];
+// Team mail comes from the no-reply address: a reply by email could not be told from a forged one (the
+// From header proves nothing), so the team answers reporters in Embargo, signed in.
+const teamFooter = (project: ProjectInfo) => [
+  `Embargo, the security desk of ${project.name}.`,
+  'You receive this as a maintainer of the project. Replies to this email are not read: answer in Embargo, through the link above.',
+];
 const reporterFooter = (project: ProjectInfo) => [
   `${project.name} security team, via Embargo.`,
   'Reply to this email to write in your report\u2019s thread; keep the reply address as it is.',
