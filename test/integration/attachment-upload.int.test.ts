@@ -239,6 +239,22 @@ describe('attachment uploads', () => {
     const project = await t.app.inject({ method: 'GET', url: '/api/v1/projects/alpha' });
     assert.deepEqual(project.json().report.attachmentLimits, { maxBytes: 4096, maxCount: 4, types: ['text/plain', 'application/pdf', 'image/png', 'image/jpeg', 'application/zip'] });
   });
+
+  // Last: it adds files and notifications that the counts in the tests above do not expect.
+  it('takes a file from the reporter as an answer: a report waiting for information resumes', async () => {
+    const waiting = await submit(t, 'alpha');
+    const asked = await t.app.inject({ method: 'POST', url: `/api/v1/reports/${waiting.id}/transitions`, headers: bearer(maintainer.token), payload: { to: 'needs_info', reason: 'Please send the proof of concept.' } });
+    assert.equal(asked.json().state, 'needs_info', asked.body);
+    // A file from the team is no answer.
+    assert.equal((await upload(waiting.id, { token: maintainer.token, type: 'text/plain', name: 'question.txt', body: TEXT })).statusCode, 201);
+    const still = await t.app.inject({ method: 'GET', url: `/api/v1/reports/${waiting.id}`, headers: bearer(waiting.accessToken) });
+    assert.equal(still.json().state, 'needs_info');
+    assert.equal((await upload(waiting.id, { token: waiting.accessToken, type: 'text/plain', name: 'poc.txt', body: TEXT })).statusCode, 201);
+    const resumed = await t.app.inject({ method: 'GET', url: `/api/v1/reports/${waiting.id}`, headers: bearer(waiting.accessToken) });
+    assert.equal(resumed.json().state, 'acknowledged', 'asking the question acknowledged it: it does not go back to new');
+    const audit = await t.app.inject({ method: 'GET', url: `/api/v1/reports/${waiting.id}/audit`, headers: bearer(maintainer.token) });
+    assert.ok(audit.body.includes('The reporter sent a file.'), audit.body);
+  });
 });
 
 describe('attachment uploads under a policy that refuses files', () => {

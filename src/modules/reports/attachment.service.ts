@@ -8,6 +8,8 @@ import { auditActor } from '../audit/audit-actor.js';
 import { appendAudit } from '../audit/audit.repository.js';
 import { findAttachmentsWithVisibility, insertAttachments } from '../mail/inbound.repository.js';
 import { enqueueOutbox } from '../notifications/outbox.repository.js';
+import { refreshDeadlines } from '../triage/sla/sla.service.js';
+import { recordTransition } from '../triage/transition.js';
 import type { ReportRow } from '../../platform/db/schema.js';
 import { countAttachments } from './attachment.repository.js';
 import type { AttachmentList, UploadRules } from './attachment.schemas.js';
@@ -167,6 +169,11 @@ export async function uploadAttachment(context: AppContext, actor: Actor, report
     // The name stays out of the audit log (it is stored encrypted: a name can say what the flaw is).
     await appendAudit(trx, { stream: `report:${report.id}`, actor: auditActor(actor), action: 'report.attachment_added', data: { attachmentId: id, contentType: type.type, size: input.content.length }, at: now });
     await updateReport(trx, report.id, { revision: locked.revision + 1, updated_at: now });
+    // A file is an answer too: the clocks paused for the reporter run again, as after a message.
+    if (actor.kind === 'reporter' && locked.state === 'needs_info') {
+      const resumed = await recordTransition(trx, { ...locked, revision: locked.revision + 1, updated_at: now }, { to: null, reason: 'The reporter sent a file.', actor: auditActor(actor), at: now });
+      await refreshDeadlines(trx, resumed, project);
+    }
     if (actor.kind === 'reporter') {
       await enqueueOutbox(trx, {
         topic: 'report.reporter_attachment',
