@@ -11,6 +11,7 @@ import { createBenchDatabase, type BenchDatabase } from './bench-db.js';
 import { int } from './format.js';
 import { formatMemory, formatOperations, OPERATION_NAME, OPERATIONS, type MemorySample, type Operation, type OperationStats } from './load-mixed-report.js';
 import { createClient, startServerChild, type Answer, type Client, type ServerChild } from './load-mixed-client.js';
+import { seededRandom } from './osv-seed.js';
 import { BenchSettingsError, REPO_ROOT } from './settings.js';
 
 /**
@@ -119,18 +120,6 @@ async function seedAdvisories(client: Client, token: string, count: number): Pro
 type Reader = { id: string; token: string };
 type LoadState = { readers: Reader[]; accepted: number; adminToken: string; n: number };
 
-/** A small deterministic generator, so that two runs draw the same sequence of operations. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 async function runOperation(client: Client, state: LoadState, operation: Operation, random: () => number): Promise<Answer> {
   const n = (state.n += 1);
   switch (operation) {
@@ -162,7 +151,7 @@ async function runLoad(client: Client, state: LoadState, settings: Settings, ena
   const deadline = performance.now() + seconds * 1000;
   await Promise.all(
     Array.from({ length: settings.connections }, async (_, worker) => {
-      const random = prng(worker + 1);
+      const random = seededRandom(worker + 1);
       while (performance.now() < deadline) {
         let pick = random() * total;
         const operation = enabled.find((_op, index) => (pick -= weights[index]!) < 0) ?? enabled[0]!;

@@ -13,6 +13,7 @@ export type ZipEntry = { name: string; data: Buffer; modified: Date };
 const MAX_ENTRIES = 0xffff;
 const MAX_SIZE = 0xffffffff;
 const UTF8_NAMES = 0x0800;
+const SIGNATURE = { local: 0x04034b50, central: 0x02014b50, end: 0x06054b50, end64: 0x06064b50, locator64: 0x07064b50 } as const;
 
 function dosDateTime(date: Date): { time: number; date: number } {
   // DOS dates start in 1980; a stored date before that would wrap around.
@@ -21,6 +22,24 @@ function dosDateTime(date: Date): { time: number; date: number } {
     time: (d.getUTCHours() << 11) | (d.getUTCMinutes() << 5) | Math.floor(d.getUTCSeconds() / 2),
     date: ((d.getUTCFullYear() - 1980) << 9) | ((d.getUTCMonth() + 1) << 5) | d.getUTCDate(),
   };
+}
+
+/** ZIP 2.0: deflate and folders. */
+const VERSION = 20;
+
+type EntryFields = { method: number; time: number; date: number; checksum: number; compressedSize: number; size: number; nameLength: number };
+
+/** The run of fields a local header (at 4) and its central directory entry (at 6) share, in the same order. */
+function writeEntryFields(header: Buffer, at: number, fields: EntryFields): void {
+  header.writeUInt16LE(VERSION, at);
+  header.writeUInt16LE(UTF8_NAMES, at + 2);
+  header.writeUInt16LE(fields.method, at + 4);
+  header.writeUInt16LE(fields.time, at + 6);
+  header.writeUInt16LE(fields.date, at + 8);
+  header.writeUInt32LE(fields.checksum, at + 10);
+  header.writeUInt32LE(fields.compressedSize, at + 14);
+  header.writeUInt32LE(fields.size, at + 18);
+  header.writeUInt16LE(fields.nameLength, at + 22);
 }
 
 export function buildZip(entries: ZipEntry[]): Buffer {
@@ -39,32 +58,17 @@ export function buildZip(entries: ZipEntry[]): Buffer {
     const { time, date } = dosDateTime(entry.modified);
     if (offset > MAX_SIZE || entry.data.length > MAX_SIZE) throw new RangeError('a ZIP without ZIP64 holds at most 4 GiB');
 
+    const fields = { method, time, date, checksum, compressedSize: body.length, size: entry.data.length, nameLength: name.length };
     const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(UTF8_NAMES, 6);
-    local.writeUInt16LE(method, 8);
-    local.writeUInt16LE(time, 10);
-    local.writeUInt16LE(date, 12);
-    local.writeUInt32LE(checksum, 14);
-    local.writeUInt32LE(body.length, 18);
-    local.writeUInt32LE(entry.data.length, 22);
-    local.writeUInt16LE(name.length, 26);
-    local.writeUInt16LE(0, 28);
+    local.writeUInt32LE(SIGNATURE.local, 0);
+    writeEntryFields(local, 4, fields);
+    // extra length: 0
     locals.push(local, name, body);
 
     const central = Buffer.alloc(46);
-    central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE(20, 4);
-    central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(UTF8_NAMES, 8);
-    central.writeUInt16LE(method, 10);
-    central.writeUInt16LE(time, 12);
-    central.writeUInt16LE(date, 14);
-    central.writeUInt32LE(checksum, 16);
-    central.writeUInt32LE(body.length, 20);
-    central.writeUInt32LE(entry.data.length, 24);
-    central.writeUInt16LE(name.length, 28);
+    central.writeUInt32LE(SIGNATURE.central, 0);
+    central.writeUInt16LE(VERSION, 4);
+    writeEntryFields(central, 6, fields);
     // extra length, comment length, disk number, internal and external attributes: all 0
     central.writeUInt32LE(offset, 42);
     centrals.push(central, name);
@@ -72,7 +76,7 @@ export function buildZip(entries: ZipEntry[]): Buffer {
   }
   const directory = Buffer.concat(centrals);
   const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt32LE(SIGNATURE.end, 0);
   end.writeUInt16LE(entries.length, 8);
   end.writeUInt16LE(entries.length, 10);
   end.writeUInt32LE(directory.length, 12);
@@ -100,7 +104,6 @@ export type ZipReadEntry = {
 /** OSV records are kilobytes: a larger entry is refused before it is inflated (a ZIP bomb is cheap to make). */
 export const MAX_ZIP_ENTRY_BYTES = 64 * 1024 * 1024;
 
-const SIGNATURE = { local: 0x04034b50, central: 0x02014b50, end: 0x06054b50, end64: 0x06064b50, locator64: 0x07064b50 } as const;
 const ENCRYPTED = 0x0001;
 const NO_VALUE_16 = 0xffff;
 const NO_VALUE_32 = 0xffffffff;
