@@ -9,13 +9,12 @@ import { appendAudit } from '../audit/audit.repository.js';
 import { findAttachmentsWithVisibility, insertAttachments } from '../mail/inbound.repository.js';
 import { enqueueOutbox } from '../notifications/outbox.repository.js';
 import { refreshDeadlines } from '../triage/sla/sla.service.js';
-import { recordTransition } from '../triage/transition.js';
 import type { ReportRow } from '../../platform/db/schema.js';
 import { countAttachments } from './attachment.repository.js';
 import type { AttachmentList, UploadRules } from './attachment.schemas.js';
 import { ATTACHMENT_TYPES as STORED_TYPES, checkAttachmentType } from './attachment.sniff.js';
 import { isUuid, lockReport, updateReport } from './report.repository.js';
-import { getProjectOrThrow, getReportFor } from './report.service.js';
+import { getProjectOrThrow, getReportFor, resumeOnReporterAnswer } from './report.service.js';
 
 /**
  * Files a reporter sent (kept encrypted since email intake, each value bound to its row and column),
@@ -169,11 +168,10 @@ export async function uploadAttachment(context: AppContext, actor: Actor, report
     // The name stays out of the audit log (it is stored encrypted: a name can say what the flaw is).
     await appendAudit(trx, { stream: `report:${report.id}`, actor: auditActor(actor), action: 'report.attachment_added', data: { attachmentId: id, contentType: type.type, size: input.content.length }, at: now });
     await updateReport(trx, report.id, { revision: locked.revision + 1, updated_at: now });
-    // A file is an answer too: the clocks paused for the reporter run again, as after a message.
-    if (actor.kind === 'reporter' && locked.state === 'needs_info') {
-      const resumed = await recordTransition(trx, { ...locked, revision: locked.revision + 1, updated_at: now }, { to: null, reason: 'The reporter sent a file.', actor: auditActor(actor), at: now });
-      await refreshDeadlines(trx, resumed, project);
-    }
+    // A file is an answer too, as a message is.
+    const updated = { ...locked, revision: locked.revision + 1, updated_at: now };
+    const current = await resumeOnReporterAnswer(trx, actor, updated, 'The reporter sent a file.', now);
+    if (current.state !== updated.state) await refreshDeadlines(trx, current, project);
     if (actor.kind === 'reporter') {
       await enqueueOutbox(trx, {
         topic: 'report.reporter_attachment',

@@ -19,6 +19,7 @@ import { insertMessage } from './message.repository.js';
 import { findReport, insertNewReport, lockReport, updateReport } from './report.repository.js';
 import { sealContent, sealMessage } from './report.crypto.js';
 import type { IntakeBody } from './report.schemas.js';
+import type { ReportRow } from '../../platform/db/schema.js';
 
 export type IntakeResult = { id: string; accessToken: string; statusUrl: string };
 
@@ -172,9 +173,7 @@ export async function postMessage(
     });
     let current = { ...report, revision: report.revision + 1, updated_at: now };
     await updateReport(trx, report.id, { revision: current.revision, updated_at: now });
-    if (actor.kind === 'reporter' && report.state === 'needs_info') {
-      current = await recordTransition(trx, current, { to: null, reason: 'The reporter answered.', actor: auditActor(actor), at: now });
-    }
+    current = await resumeOnReporterAnswer(trx, actor, current, 'The reporter answered.', now);
     await refreshDeadlines(trx, current, project);
     await enqueueOutbox(trx, {
       topic: actor.kind === 'reporter' ? 'report.reporter_message' : input.internal ? 'report.internal_note' : 'report.team_message',
@@ -187,6 +186,12 @@ export async function postMessage(
 }
 
 export type { ReportState };
+
+/** A reporter's answer (a message or a file) ends a wait for information: the paused clocks run again. */
+export async function resumeOnReporterAnswer(trx: Tx, actor: Actor, report: ReportRow, reason: string, at: Date): Promise<ReportRow> {
+  if (actor.kind !== 'reporter' || report.state !== 'needs_info') return report;
+  return recordTransition(trx, report, { to: null, reason, actor: auditActor(actor), at });
+}
 
 async function lockForTokenChange(trx: Tx, actor: Actor, id: string) {
   const report = await lockReport(trx, id);
