@@ -30,11 +30,7 @@ describe('IMAP polling: crashes, concurrency and start-up', { skip: NO_DOVECOT ?
     h = await createImapHarness();
   });
   after(() => h?.close());
-  beforeEach(async () => {
-    await h.deliver();
-    h.sink.clear();
-    h.logs.length = 0;
-  });
+  beforeEach(() => h.reset());
 
   const mail = (subject: string, extra: { to?: string; from?: string } = {}) => rawMail({ from: extra.from ?? h.sender(), to: extra.to ?? `alpha@${DOMAIN}`, subject, text: `About ${subject}.` });
   const titles = async (before: string[]) => {

@@ -17,11 +17,7 @@ describe('email intake from an IMAP mailbox', { skip: NO_DOVECOT ?? false }, () 
     h = await createImapHarness();
   });
   after(() => h?.close());
-  beforeEach(async () => {
-    await h.deliver();
-    h.sink.clear();
-    h.logs.length = 0;
-  });
+  beforeEach(() => h.reset());
 
   async function newReports(before: string[]): Promise<string[]> {
     const known = new Set(before);

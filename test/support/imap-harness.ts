@@ -39,6 +39,8 @@ export type ImapHarness = {
   reportIds(): Promise<string[]>;
   view(id: string): Promise<{ title: string; description: string; contactEmail: string | null; source: string; messages: { author: string; body: string }[] }>;
   deliver(): Promise<unknown>;
+  /** Between tests: delivers what the last one left in the outbox, then forgets what was sent and logged. */
+  reset(): Promise<void>;
   sender(): string;
   close(): Promise<void>;
 };
@@ -108,6 +110,11 @@ export async function createImapHarness(): Promise<ImapHarness> {
       return (await t.app.inject({ method: 'GET', url: `/api/v1/reports/${id}`, headers: bearer(admin.token) })).json();
     },
     deliver: () => drainOutbox(t.context, { transport: outgoing }),
+    async reset() {
+      await drainOutbox(t.context, { transport: outgoing });
+      sink.clear();
+      logs.length = 0;
+    },
     sender: () => `imap-reporter${(senders += 1)}@example.net`,
     async close() {
       await imap.logout().catch(() => imap.close());
